@@ -1,0 +1,93 @@
+"""The set-up files agree with each other: pyproject, environment.yml, binder/, CI."""
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# conda-forge names that differ from the PyPI ones
+CONDA_TO_PYPI = {"pytorch-cpu": "torch", "matplotlib-base": "matplotlib"}
+CONDA_ONLY = {"python", "pip"}
+
+
+def pyproject_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    listed = project["dependencies"] + project["optional-dependencies"]["dev"]
+    return {Requirement(r).name.lower(): Requirement(r) for r in listed}
+
+
+def conda_names(path):
+    spec = yaml.safe_load(path.read_text())
+    names = {}
+    for entry in spec["dependencies"]:
+        assert isinstance(entry, str), f"{path.name}: no pip section expected, got {entry!r}"
+        name, _, version = entry.partition("=")
+        names[CONDA_TO_PYPI.get(name, name)] = version
+    return {n: v for n, v in names.items() if n not in CONDA_ONLY}
+
+
+def test_pyproject_and_environment_name_the_same_dependencies():
+    assert set(conda_names(ROOT / "environment.yml")) == set(pyproject_requirements())
+
+
+def test_environment_pins_satisfy_pyproject_ranges():
+    requirements = pyproject_requirements()
+    for name, version in conda_names(ROOT / "environment.yml").items():
+        assert version, f"environment.yml must pin {name}"
+        assert requirements[name].specifier.contains(version), f"{name}={version} outside {requirements[name]}"
+
+
+def test_every_environment_line_says_why():
+    lines = [line for line in (ROOT / "environment.yml").read_text().splitlines() if line.startswith("  - ")]
+    deps = [line for line in lines if "conda-forge" not in line]
+    assert deps and all("#" in line for line in deps), "each dependency needs a comment saying why"
+
+
+def test_binder_matches_environment_and_installs_labkit():
+    assert (ROOT / "binder" / "environment.yml").read_text() == (ROOT / "environment.yml").read_text()
+    post_build = (ROOT / "binder" / "postBuild").read_text().splitlines()
+    commands = [line for line in post_build if line and not line.startswith("#")]
+    assert commands[0] == "set -e"
+    assert "pip install --no-deps -e ." in commands
+    assert "python tools/install_settings.py" in commands
+
+
+def test_torch_is_pinned_to_the_cpu_wheel_and_ipykernel_avoids_the_thread_bug():
+    pins = dict(
+        (lambda k, v: (k.lower(), v))(*line.split("==")) for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert pins["torch"] == "2.13.0"
+    ipykernel = pyproject_requirements()["ipykernel"]
+    assert not ipykernel.specifier.contains("7.0.0") and not ipykernel.specifier.contains("7.0.1")
+    assert Version(pins["ipykernel"]) >= Version("7.1.0")
+    for name, requirement in pyproject_requirements().items():
+        assert requirement.specifier.contains(pins[name.lower()]), f"constraints pin {name}=={pins[name.lower()]} not allowed"
+
+
+def test_lab_settings_disable_comms_over_subshells_in_this_environment():
+    installed = Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json"
+    assert installed.exists(), "run tools/install_settings.py (make install does)"
+    settings = json.loads(installed.read_text())
+    assert settings["@jupyterlab/apputils-extension:kernels-settings"]["commsOverSubshells"] == "disabled"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make lab" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def test_lab_command_binds_loopback_with_a_token():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
+    assert "--ip=127.0.0.1" in lab
+    assert '--IdentityProvider.token="$$TOKEN"' in lab and "token_urlsafe" in lab
