@@ -107,7 +107,8 @@ def import_time_and_kernel_memory():
             for _ in range(REPEATS)]
     bare, full = np.min([[float(v) for v in r.stdout.split()] for r in runs], axis=0)
     print("4. import time (best of 3, fresh interpreters)")
-    print(f"   import labkit {1000 * bare:.1f} ms   with train/data/models/batched (loads torch) {full:.2f} s")
+    print(f"   import labkit {1000 * bare:.1f} ms   "
+          f"with train/data/models/batched (loads torch) {full:.2f} s")
     print(f"   kernel resident memory after importing labkit: {kernel_rss_mib():.0f} MiB")
 
 

@@ -11,7 +11,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("runtime", "data", "models", "train", "batched")
+_SUBMODULES = ("runtime", "data", "splits", "models", "train", "batched")
 
 __all__ = ["setup", "__version__", *_SUBMODULES]
 

@@ -44,6 +44,13 @@ def _check_range(name, value, min_value, max_value) -> None:
         raise ValueError(f"{name} must be at most {max_value}, got {value!r}")
 
 
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is True or False; a string such as ``"no"`` must not pass as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
 def check_choice(name: str, value, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise listing them."""
     choices = list(choices)

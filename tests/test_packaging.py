@@ -3,9 +3,9 @@
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -41,7 +41,8 @@ def test_environment_pins_satisfy_pyproject_ranges():
     requirements = pyproject_requirements()
     for name, version in conda_names(ROOT / "environment.yml").items():
         assert version, f"environment.yml must pin {name}"
-        assert requirements[name].specifier.contains(version), f"{name}={version} outside {requirements[name]}"
+        allowed = requirements[name].specifier
+        assert allowed.contains(version), f"environment.yml pins {name}={version}, outside {allowed}"
 
 
 def test_every_environment_line_says_why():
@@ -60,16 +61,16 @@ def test_binder_matches_environment_and_installs_labkit():
 
 
 def test_torch_is_pinned_to_the_cpu_wheel_and_ipykernel_avoids_the_thread_bug():
-    pins = dict(
-        (lambda k, v: (k.lower(), v))(*line.split("==")) for line in (ROOT / "constraints.txt").read_text().splitlines()
-        if "==" in line and not line.startswith("#")
-    )
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    pairs = (line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    pins = {name.lower(): version for name, version in pairs}
     assert pins["torch"] == "2.13.0"
     ipykernel = pyproject_requirements()["ipykernel"]
     assert not ipykernel.specifier.contains("7.0.0") and not ipykernel.specifier.contains("7.0.1")
     assert Version(pins["ipykernel"]) >= Version("7.1.0")
     for name, requirement in pyproject_requirements().items():
-        assert requirement.specifier.contains(pins[name.lower()]), f"constraints pin {name}=={pins[name.lower()]} not allowed"
+        pin = pins[name.lower()]
+        assert requirement.specifier.contains(pin), f"constraints.txt: {name}=={pin} not in {requirement}"
 
 
 def test_lab_settings_disable_comms_over_subshells_in_this_environment():

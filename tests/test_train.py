@@ -1,0 +1,353 @@
+"""labkit.train: the loop learns, records, stops and checks its inputs as documented."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labkit.models import MLP, SmallCNN
+from labkit.train import History, evaluate, fit, iter_fit, predict
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """labkit's thread policy: tiny models run faster on one thread, and far faster on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+def line(n=64, seed=0):
+    """y = 2x + 1 on [-1, 1], no noise; y as float (regression)."""
+    x = np.random.default_rng(seed).uniform(-1, 1, n)
+    return x, 2 * x + 1
+
+
+def blobs(n=120, seed=0):
+    """Two well separated Gaussian blobs in 2-D; integer labels (classification)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, 2)) * 0.5 + np.where(y[:, None] == 1, 2.0, -2.0)
+    return X.astype(np.float32), y
+
+
+def noisy(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, (n, 1))
+    return x, np.sin(x) + rng.normal(0, 0.3, (n, 1))
+
+
+def test_fit_learns_a_line():
+    X, y = line()
+    history = fit(MLP(1, 1, width=16), (X, y), epochs=300, lr=1e-2)
+    assert history.metric_name == "rmse" and history.stop_reason == "completed"
+    assert history.epochs_run == 300 == len(history.train_loss) == len(history.lr)
+    assert history.train_loss[-1] < 1e-3 < history.train_loss[0]
+    assert history.train_metric[-1] == pytest.approx(math.sqrt(history.train_loss[-1]))
+    assert history.val_loss == [] and history.val_metric == []
+    assert history.best_epoch == int(np.argmin(history.train_loss))
+    assert history.seconds > 0
+
+
+def test_predictions_and_evaluate_on_a_learned_line():
+    X, y = line()
+    model = MLP(1, 1, width=16)
+    fit(model, (torch.tensor(X), torch.tensor(y)), epochs=300, lr=1e-2)  # tensors work like arrays
+    assert model.training  # fit leaves the train/eval mode as PyTorch's default
+    out = predict(model, [-0.5, 0.0, 0.5])  # a 1-D list becomes (3, 1)
+    assert out.shape == (3, 1) and isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out[:, 0], [0.0, 1.0, 2.0], atol=0.1)
+    assert model.training  # predict restored the mode
+    loss, rmse = evaluate(model, (X, y))
+    assert rmse == pytest.approx(math.sqrt(loss)) and loss < 1e-3
+
+
+def test_classification_on_separable_blobs():
+    X, y = blobs()
+    model = MLP(2, 2, width=16)
+    history = fit(model, (X[:80], y[:80]), (X[80:], y[80:]), epochs=60, lr=1e-2)
+    assert history.metric_name == "accuracy"
+    assert history.train_metric[-1] == 1.0 and history.val_metric[-1] == 1.0
+    assert history.val_loss[-1] < history.val_loss[0] / 5
+    assert len(history.val_loss) == len(history.val_metric) == 60
+    labels = predict(model, X[80:], classes=True)
+    assert labels.dtype == np.int64 and (labels == y[80:]).all()
+    assert predict(model, X[80:]).shape == (40, 2)  # the logits
+    loss, accuracy = evaluate(model, (X[80:], y[80:]))
+    assert accuracy == 1.0 and loss == pytest.approx(history.val_loss[-1], rel=1e-5)
+
+
+def test_task_follows_the_label_dtype_unless_given():
+    X, y = blobs(40)
+    assert fit(MLP(2, 1), (X, y.astype(float)), epochs=2).metric_name == "rmse"
+    assert fit(MLP(2, 2), (X, y.astype(float)), epochs=2, task="classification").metric_name == "accuracy"
+    assert fit(MLP(2, 2), (X, y == 1), epochs=2).metric_name == "accuracy"  # bools are labels
+
+
+def test_early_stopping_restores_the_best_weights():
+    X, y = noisy()
+    Xv, yv = noisy(seed=1)
+    model = MLP(1, 1, width=64)
+    history = fit(model, (X, y), (Xv, yv), epochs=2000, lr=3e-2, early_stopping=5)
+    assert history.stop_reason == "early_stopping"
+    assert history.best_epoch == int(np.argmin(history.val_loss))
+    assert history.epochs_run == history.best_epoch + 5 + 1
+    assert history.val_loss[-1] > min(history.val_loss)
+    assert evaluate(model, (Xv, yv))[0] == pytest.approx(min(history.val_loss), rel=1e-6)
+
+
+def test_early_stopping_restores_the_best_weights_at_the_normal_end_too():
+    X, y = noisy()
+    Xv, yv = noisy(seed=1)
+    model = MLP(1, 1, width=64)
+    history = fit(model, (X, y), (Xv, yv), epochs=150, lr=3e-2, early_stopping=1000)
+    assert history.stop_reason == "completed" and history.best_epoch < 149
+    assert evaluate(model, (Xv, yv))[0] == pytest.approx(min(history.val_loss), rel=1e-6)
+
+
+def test_without_early_stopping_the_last_weights_stay():
+    X, y = noisy()
+    Xv, yv = noisy(seed=1)
+    model = MLP(1, 1, width=64)
+    history = fit(model, (X, y), (Xv, yv), epochs=150, lr=3e-2)
+    assert evaluate(model, (Xv, yv))[0] == pytest.approx(history.val_loss[-1], rel=1e-6)
+
+
+def test_divergence_stops_without_raising():
+    X, y = line()
+    history = fit(MLP(1, 1), (X, y), epochs=100, optimizer="sgd", lr=1e6)
+    assert history.stop_reason == "diverged"
+    assert history.diverged_at == history.epochs_run - 1 < 99
+    assert not math.isfinite(history.train_loss[-1])
+    assert all(math.isfinite(v) for v in history.train_loss[:-1])
+    assert "diverged" in repr(history)
+
+
+def test_callback_sees_every_epoch_and_can_stop():
+    X, y = line()
+    model, calls = MLP(1, 1, width=8), []
+
+    def callback(epoch, history, seen_model):
+        calls.append((epoch, history.epochs_run, len(history.train_loss), seen_model is model))
+        return True if epoch == 4 else None  # None (or 1, or "yes") goes on: only True stops
+
+    history = fit(model, (X, y), epochs=50, callback=callback)
+    assert history.stop_reason == "callback" and history.epochs_run == 5
+    assert calls == [(e, e + 1, e + 1, True) for e in range(5)]
+    assert fit(model, (X, y), epochs=3, callback=lambda *a: 1).stop_reason == "completed"
+
+
+def test_callback_errors_propagate():
+    def callback(epoch, history, model):
+        raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        fit(MLP(1, 1), line(), epochs=5, callback=callback)
+
+
+def weight_matrices(model):
+    return torch.cat([m.weight.detach().flatten() for m in model.modules() if isinstance(m, nn.Linear)])
+
+
+def test_l1_drives_weights_towards_zero():
+    X, y = noisy(80)
+    plain, sparse = MLP(1, 1, width=32), None
+    sparse = copy.deepcopy(plain)
+    fit(plain, (X, y), epochs=300, lr=1e-2)
+    fit(sparse, (X, y), epochs=300, lr=1e-2, l1=1e-3)
+    small = [(weight_matrices(m).abs() < 1e-2).float().mean().item() for m in (plain, sparse)]
+    assert small[1] > small[0] + 0.2
+    assert weight_matrices(sparse).abs().sum() < 0.5 * weight_matrices(plain).abs().sum()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_weight_decay_shrinks_the_weights(optimizer):
+    X, y = noisy(80)
+    plain = MLP(1, 1, width=32)
+    decayed = copy.deepcopy(plain)
+    lr = 0.1 if optimizer == "sgd" else 1e-2
+    fit(plain, (X, y), epochs=200, optimizer=optimizer, lr=lr)
+    # AdamW's decay is decoupled from the gradient: each step scales w by (1 - lr * weight_decay)
+    weight_decay = 1.0 if optimizer == "adamw" else 0.1
+    fit(decayed, (X, y), epochs=200, optimizer=optimizer, lr=lr, weight_decay=weight_decay)
+    assert weight_matrices(decayed).norm() < 0.8 * weight_matrices(plain).norm()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam", "adamw"])
+def test_every_optimizer_lowers_the_loss(optimizer):
+    X, y = line()
+    history = fit(MLP(1, 1, width=16), (X, y), epochs=100, optimizer=optimizer, lr=1e-2)
+    assert history.train_loss[-1] < 0.2 * history.train_loss[0]
+
+
+def test_schedules_change_the_learning_rate():
+    X, y = line(16)
+    lr, epochs = 0.1, 40
+    run = {name: fit(MLP(1, 1, width=4), (X, y), epochs=epochs, lr=lr, schedule=name).lr
+           for name in (None, "step", "cosine", "exponential", lambda epoch: 1 / (1 + epoch))}
+    rates = list(run.values())
+    assert rates[0] == [lr] * epochs
+    np.testing.assert_allclose(rates[1], [lr * 0.5 ** (e // 10) for e in range(epochs)])
+    cosine = [lr * (1 + math.cos(math.pi * e / epochs)) / 2 for e in range(epochs)]
+    np.testing.assert_allclose(rates[2], cosine)
+    np.testing.assert_allclose(rates[3], [lr * 0.01 ** (e / epochs) for e in range(epochs)])
+    np.testing.assert_allclose(rates[4], [lr / (1 + e) for e in range(epochs)])
+
+
+class CountingMLP(MLP):
+    """An MLP that counts its training-mode forward passes (one per update step)."""
+
+    steps = 0
+
+    def forward(self, x):
+        self.steps += self.training
+        return super().forward(x)
+
+
+def test_mini_batches_take_one_step_each():
+    X, y = line(100)
+    model = CountingMLP(1, 1, width=8)
+    fit(model, (X, y), epochs=3, batch_size=32)  # batches of 32, 32, 32, 4
+    assert model.steps == 3 * 4
+    model = CountingMLP(1, 1, width=8)
+    fit(model, (X, y), epochs=3, batch_size=500)  # larger than the data: full batch
+    assert model.steps == 3
+
+
+def test_mini_batches_are_reproducible_with_a_seed():
+    X, y = noisy(60)
+    start = MLP(1, 1, width=16)
+    runs = []
+    for seed in (7, 7, 8):
+        model = copy.deepcopy(start)
+        runs.append((fit(model, (X, y), epochs=5, batch_size=8, random_state=seed), model))
+    (h1, m1), (h2, m2), (h3, m3) = runs
+    assert h1.train_loss == h2.train_loss
+    assert torch.equal(weight_matrices(m1), weight_matrices(m2))
+    assert h1.train_loss != h3.train_loss
+
+
+def test_iter_fit_yields_one_history_per_epoch():
+    X, y = line()
+    run = iter_fit(MLP(1, 1, width=8), (X, y), epochs=6)
+    seen = [(history, history.epochs_run, history.stop_reason) for history in run]
+    assert [s[1] for s in seen] == [1, 2, 3, 4, 5, 6]
+    assert all(s[0] is seen[0][0] for s in seen)  # one History, updated in place
+    assert [s[2] for s in seen] == ["running"] * 5 + ["completed"]
+
+
+def test_iter_fit_can_be_abandoned_without_touching_the_model():
+    X, y = noisy()
+    model = MLP(1, 1, width=16)
+    run = iter_fit(model, (X, y), noisy(seed=1), epochs=100, lr=3e-2, early_stopping=50)
+    history = list(itertools.islice(run, 30))[-1]
+    latest = copy.deepcopy(model.state_dict())
+    run.close()  # as a live panel does when a new run supersedes this one
+    assert history.epochs_run == 30 and history.stop_reason == "running"
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in latest.items())  # no restore
+    assert fit(model, (X, y), epochs=2).epochs_run == 2  # the model trains on
+
+
+def test_iter_fit_checks_arguments_when_called():
+    with pytest.raises(ValueError, match="epochs"):
+        iter_fit(MLP(1, 1), line(), epochs=0)  # no next() needed
+
+
+def test_small_cnn_trains_on_images():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64)
+    X = rng.normal(0, 0.3, (64, 1, 8, 8)).astype(np.float32)
+    X[y == 1, :, :4] += 1.0  # class 1 is bright on top
+    model = SmallCNN(2, channels=4)
+    history = fit(model, (X, y), epochs=15, lr=1e-2, batch_size=16, random_state=0)
+    assert history.train_metric[-1] > 0.9
+    assert predict(model, X[:5]).shape == (5, 2)
+
+
+def test_history_repr_and_as_dict():
+    X, y = blobs(40)
+    history = fit(MLP(2, 2, width=8), (X, y), (X, y), epochs=3)
+    text = repr(history)
+    assert text.startswith("History(epochs=3, train_loss=") and "val_accuracy=" in text
+    assert "stop='completed'" in text
+    record = history.as_dict()
+    assert record["train_loss"] == history.train_loss and record["stop_reason"] == "completed"
+    record["train_loss"].append(0.0)
+    assert len(history.train_loss) == 3  # a copy
+    assert repr(History()) == "History(epochs=0, best_epoch=None, stop='running', seconds=0.00)"
+
+
+X_LINE, Y_LINE = line(10)
+BAD_CALLS = [  # (keyword arguments to fit, error type, words the message must contain)
+    ({"train": X_LINE}, TypeError, "train"),
+    ({"train": (X_LINE, Y_LINE, Y_LINE)}, TypeError, "train"),
+    ({"train": (np.r_[X_LINE[:-1], np.nan], Y_LINE)}, ValueError, "train X"),
+    ({"train": (X_LINE, np.r_[Y_LINE[:-1], np.inf])}, ValueError, "train y"),
+    ({"train": (X_LINE, Y_LINE[:-1])}, ValueError, "train y"),
+    ({"train": (X_LINE, ["a"] * 10)}, TypeError, "train y"),
+    ({"train": (np.zeros((0, 1)), np.zeros(0))}, ValueError, "train X"),
+    ({"train": (X_LINE, Y_LINE), "val": (X_LINE, Y_LINE[:3])}, ValueError, "val y"),
+    ({"train": (X_LINE, Y_LINE), "val": (np.zeros((10, 2)), Y_LINE)}, ValueError, "val X"),
+    ({"train": (X_LINE, Y_LINE), "val": [np.full(10, np.nan), Y_LINE]}, ValueError, "val X"),
+    ({"train": (X_LINE, Y_LINE), "task": "classification"}, ValueError, "train y"),
+    ({"train": (X_LINE, -np.ones(10, int))}, ValueError, "train y"),
+    ({"train": (np.zeros((10, 3)), Y_LINE)}, ValueError, "train X"),  # model wants 1 feature
+    ({"train": (X_LINE, np.zeros((10, 2)))}, ValueError, "train y"),  # model gives 1 output
+    ({"task": "clustering"}, ValueError, "task"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"epochs": 2.5}, TypeError, "epochs"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"optimizer": "rmsprop"}, ValueError, "optimizer"),
+    ({"lr": 0}, ValueError, "lr"),
+    ({"lr": "fast"}, TypeError, "lr"),
+    ({"momentum": -0.1}, ValueError, "momentum"),
+    ({"optimizer": "nesterov", "momentum": 0.0}, ValueError, "momentum"),
+    ({"weight_decay": -1}, ValueError, "weight_decay"),
+    ({"l1": float("nan")}, ValueError, "l1"),
+    ({"schedule": "linear"}, ValueError, "schedule"),
+    ({"schedule": 3}, TypeError, "schedule"),
+    ({"early_stopping": 0}, ValueError, "early_stopping"),
+    ({"early_stopping": 5}, ValueError, "early_stopping"),  # without val
+    ({"callback": "plot"}, TypeError, "callback"),
+    ({"random_state": -1}, TypeError, "random_state"),
+    ({"device": "tpu"}, ValueError, "device"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), BAD_CALLS)
+def test_fit_rejects_bad_arguments_by_name(kwargs, error, words):
+    kwargs = {"train": (X_LINE, Y_LINE), "epochs": 2, **kwargs}
+    with pytest.raises(error, match=words):
+        fit(MLP(1, 1, width=4), **kwargs)
+
+
+@pytest.mark.parametrize(("model", "error"), [
+    ("model", TypeError), (nn.ReLU(), ValueError), (MLP(1, 1).requires_grad_(False), ValueError),
+])
+def test_fit_needs_a_module_with_parameters(model, error):
+    with pytest.raises(error, match="model"):
+        fit(model, (X_LINE, Y_LINE), epochs=1)
+
+
+def test_predict_and_evaluate_check_their_arguments():
+    model = MLP(1, 2)
+    with pytest.raises(ValueError, match="X"):
+        predict(model, [[np.nan]])
+    with pytest.raises(TypeError, match="classes"):
+        predict(model, X_LINE, classes="yes")
+    with pytest.raises(ValueError, match="data y"):
+        evaluate(model, (X_LINE, np.array([0, 1, 2] * 3 + [0])))  # label 2 needs 3 outputs
+    with pytest.raises(TypeError, match="data"):
+        evaluate(model, X_LINE)
