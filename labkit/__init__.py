@@ -11,7 +11,10 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("runtime", "data", "splits", "models", "train", "batched")
+_SUBMODULES = (
+    "runtime", "data", "splits", "models", "train", "batched",
+    "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
+)
 
 __all__ = ["setup", "__version__", *_SUBMODULES]
 

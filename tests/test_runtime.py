@@ -15,7 +15,8 @@ def test_import_has_no_side_effects():
         "torch.set_num_threads(2); before = (torch.get_num_threads(), torch.initial_seed(),"
         " dict(matplotlib.rcParams))\n"
         "state = numpy.random.get_state()[1].copy(); py = random.getstate()\n"
-        "import labkit, labkit.runtime, labkit.data, labkit.models, labkit.train, labkit.batched\n"
+        "import importlib, labkit\n"
+        "for name in labkit._SUBMODULES: importlib.import_module('labkit.' + name)\n"
         "after = (torch.get_num_threads(), torch.initial_seed(), dict(matplotlib.rcParams))\n"
         "assert before == after, 'labkit import changed torch threads, seed or rcParams'\n"
         "assert (numpy.random.get_state()[1] == state).all() and random.getstate() == py\n"
@@ -23,6 +24,18 @@ def test_import_has_no_side_effects():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
+
+
+def test_every_submodule_is_listed_and_loads_lazily():
+    import importlib
+    import pkgutil
+
+    import labkit
+
+    public = {m.name for m in pkgutil.iter_modules(labkit.__path__) if not m.name.startswith("_")}
+    assert public == set(labkit._SUBMODULES)
+    for name in labkit._SUBMODULES:
+        assert getattr(labkit, name) is importlib.import_module(f"labkit.{name}")
 
 
 def test_setup_sets_threads_seed_and_reports(monkeypatch):

@@ -1,0 +1,124 @@
+"""labkit.diagnosis: the bias/variance rules of Goodfellow ch. 11, one regime per case."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from labkit.diagnosis import (
+    ABOUT_RIGHT_REMEDIES,
+    BIAS_VARIANCE_TABLE,
+    DIVERGED_REMEDIES,
+    OVERFITTING_REMEDIES,
+    REGIMES,
+    SOURCES,
+    UNDERFITTING_REMEDIES,
+    Diagnosis,
+    diagnose,
+)
+
+GOAL = 0.05
+
+
+@pytest.mark.parametrize("train, val, regime, level", [
+    (0.012, 0.21, "overfitting", "warning"),  # train meets the goal, val does not
+    (0.049, 0.051, "overfitting", "warning"),  # a small gap, but val misses the goal
+    (0.002, 0.048, "overfitting", "warning"),  # both meet the goal, gap 0.046 > 0.025
+    (0.2, 0.22, "underfitting", "warning"),
+    (0.2, 0.2249, "underfitting", "warning"),  # gap 0.0249 < 0.025: not much worse
+    (0.2, 0.6, "underfitting and overfitting", "warning"),
+    (0.01, 0.02, "about right", "good"),
+    (0.05, 0.05, "about right", "good"),  # "meets the goal" includes equality
+    (0.0, 0.0, "about right", "good"),
+    (math.nan, 0.1, "diverged", "error"),
+    (0.1, math.inf, "diverged", "error"),
+    (math.inf, math.nan, "diverged", "error"),
+])
+def test_regimes(train, val, regime, level):
+    d = diagnose(train, val, goal_error=GOAL)
+    assert (d.regime, d.level) == (regime, level)
+    assert d.regime in REGIMES
+    assert d.gap_tolerance == pytest.approx(0.5 * GOAL)
+
+
+def test_remedies_follow_the_regime():
+    assert diagnose(0.2, 0.21, goal_error=GOAL).remedies == UNDERFITTING_REMEDIES
+    assert diagnose(0.01, 0.2, goal_error=GOAL).remedies == OVERFITTING_REMEDIES
+    assert diagnose(math.nan, 0.2, goal_error=GOAL).remedies == DIVERGED_REMEDIES
+    assert diagnose(0.01, 0.02, goal_error=GOAL).remedies == ABOUT_RIGHT_REMEDIES
+    both = diagnose(0.2, 0.6, goal_error=GOAL).remedies
+    assert "bias first" in both[0] and both[1:] == UNDERFITTING_REMEDIES
+
+
+def test_headline_names_the_numbers():
+    d = diagnose(0.012, 0.21, goal_error=0.05)
+    assert d.headline == ("Overfitting (high variance): training error 0.012 meets the goal 0.05, "
+                          "validation error 0.21 does not.")
+    assert "Fix the bias first" in diagnose(0.2, 0.6, goal_error=GOAL).headline
+    assert "nan" in diagnose(math.nan, 0.1, goal_error=GOAL).headline
+
+
+def test_gap_tolerance_changes_the_verdict():
+    assert diagnose(0.002, 0.048, goal_error=GOAL, gap_tolerance=math.inf).regime == "about right"
+    assert diagnose(0.2, 0.6, goal_error=GOAL, gap_tolerance=1.0).regime == "underfitting"
+    assert diagnose(0.01, 0.03, goal_error=GOAL, gap_tolerance=0.01).regime == "overfitting"
+    assert diagnose(0.01, 0.03, goal_error=GOAL, gap_tolerance=0.02).regime == "about right"
+
+
+def test_accepts_numpy_and_torch_scalars():
+    d = diagnose(np.float32(0.2), torch.tensor(0.21), goal_error=np.float64(0.05))
+    assert d.regime == "underfitting" and isinstance(d.train_error, float)
+    assert diagnose(np.array([0.01]), np.array(0.02), goal_error=1).regime == "about right"
+
+
+def test_reprs_show_headline_and_remedies():
+    d = diagnose(0.012, 0.21, goal_error=GOAL)
+    assert repr(d).splitlines()[0] == d.headline
+    assert repr(d).count("\n  - ") == len(OVERFITTING_REMEDIES)
+    md = d._repr_markdown_()
+    assert md.startswith(f"**{d.headline}**") and md.count("\n- ") == len(OVERFITTING_REMEDIES)
+
+
+def test_diagnosis_is_frozen():
+    d = diagnose(0.01, 0.02, goal_error=GOAL)
+    assert isinstance(d, Diagnosis)
+    with pytest.raises(AttributeError):
+        d.regime = "overfitting"
+
+
+def test_table_and_sources():
+    columns = ("regime", "train error", "validation error", "what it means", "first things to try")
+    assert all(tuple(row) == columns for row in BIAS_VARIANCE_TABLE)
+    assert {row["regime"].split(" (")[0] for row in BIAS_VARIANCE_TABLE} == set(REGIMES)
+    for name in ("UNDERFITTING_REMEDIES", "OVERFITTING_REMEDIES", "DIVERGED_REMEDIES"):
+        assert "Lusch" in SOURCES[name] or "Langseth" in SOURCES[name]
+    lists = (UNDERFITTING_REMEDIES, OVERFITTING_REMEDIES, DIVERGED_REMEDIES, ABOUT_RIGHT_REMEDIES)
+    assert all(r and isinstance(r, str) for remedies in lists for r in remedies)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(train_error="0.1"), TypeError, "train_error"),
+    (dict(train_error=None), TypeError, "train_error"),
+    (dict(train_error=True), TypeError, "train_error"),
+    (dict(val_error=[0.1, 0.2]), TypeError, "val_error"),
+    (dict(train_error=-0.1), ValueError, "train_error"),
+    (dict(val_error=-1), ValueError, "never negative"),
+    (dict(goal_error=-0.01), ValueError, "goal_error"),
+    (dict(goal_error=math.nan), ValueError, "goal_error"),
+    (dict(goal_error=math.inf), ValueError, "goal_error"),
+    (dict(goal_error="5%"), TypeError, "goal_error"),
+    (dict(gap_tolerance=-1.0), ValueError, "gap_tolerance"),
+    (dict(gap_tolerance="big"), TypeError, "gap_tolerance"),
+])
+def test_bad_arguments(kwargs, error, words):
+    args = dict(train_error=0.1, val_error=0.2, goal_error=0.05) | kwargs
+    with pytest.raises(error, match=words):
+        diagnose(args.pop("train_error"), args.pop("val_error"), **args)
+
+
+def test_goal_is_keyword_only():
+    with pytest.raises(TypeError):
+        diagnose(0.1, 0.2, 0.05)

@@ -1,0 +1,186 @@
+"""The playground panel, driven headless: set widget values and check what the plots hold."""
+
+from __future__ import annotations
+
+import asyncio
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from labkit.widgets import Playground  # noqa: E402
+
+FAST = {"epochs": 50, "n_train": 20}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def prediction(panel):
+    return np.asarray(panel.fit_view.artists[2].get_ydata(), dtype=float).copy()
+
+
+def count_artists(panel):
+    axes = (panel._ax_fit, panel._ax_boundary, panel.loss_view.ax)
+    return [(len(ax.lines), len(ax.collections), len(ax.images), len(ax.texts)) for ax in axes]
+
+
+def test_panel_trains_on_creation_and_a_slider_changes_the_fit():
+    panel = Playground(**FAST)
+    assert panel.history is not None and panel.history.epochs_run == 50
+    assert panel.history.stop_reason == "completed" and panel.last_error is None
+    before = prediction(panel)
+    assert np.isfinite(before).all()
+    panel.controls["width"].value = 2
+    assert panel.model.hidden[0].out_features == 2
+    after = prediction(panel)
+    assert not np.allclose(before, after)
+    assert "Done" in panel.status.value and panel.diagnosis is not None
+    assert len(panel._screen.value) > 1000  # a PNG frame was rendered (no ipympl here)
+
+
+def test_loss_curves_hold_the_history():
+    panel = Playground(**FAST)
+    train_line, val_line = panel.loss_view.ax.lines[:2]
+    assert np.allclose(train_line.get_ydata(), panel.history.train_loss)
+    assert np.allclose(val_line.get_ydata(), panel.history.val_loss)
+
+
+def test_storm_of_changes_ends_in_the_last_values():
+    figures_before = len(plt.get_fignums())
+
+    async def storm():
+        panel = Playground(epochs=300, n_train=40)
+        artists = count_artists(panel)
+        widths = [1, 2, 4, 8, 16, 32, 64]
+        for i in range(50):
+            panel.controls["width"].value = widths[i % len(widths)]
+            panel.controls["lr"].value = [1e-3, 1e-2, 3e-2][i % 3]
+            if i % 5 == 0:
+                await asyncio.sleep(0)  # let some runs start before being superseded
+        panel.controls["width"].value = 8
+        await panel.wait()
+        return panel, artists
+
+    panel, artists = asyncio.run(storm())
+    assert panel.last_error is None
+    assert not panel.running
+    assert panel.settings().width == 8 and panel.model.hidden[0].out_features == 8
+    assert panel.history.epochs_run == 300 and panel.history.stop_reason == "completed"
+    assert count_artists(panel) == artists
+    assert len(plt.get_fignums()) == figures_before
+    panel.close()
+
+
+def test_stop_button_stops_a_running_run():
+    async def scenario():
+        panel = Playground(epochs=2000)
+        await asyncio.sleep(0.05)
+        panel.stop_button.click()
+        await asyncio.sleep(0.05)
+        return panel
+
+    panel = asyncio.run(scenario())
+    assert not panel.running
+    assert 0 < panel.history.epochs_run < 2000
+    assert "Stopped at epoch" in panel.status.value
+
+
+def test_diverging_learning_rate_is_reported():
+    panel = Playground(optimizer="sgd", lr=0.01, width=64, activation="relu", epochs=100)
+    assert panel.history.stop_reason == "completed"
+    panel.controls["lr"].value = 10**0.5  # plain SGD with a step this large blows up
+    assert panel.history.stop_reason == "diverged" and panel.diagnosis is None
+    assert f"Diverged at epoch {panel.history.diverged_at}" in panel.status.value
+    assert panel.banner.text.get_text().startswith("Diverged")
+
+
+def test_exception_in_a_callback_is_shown_not_swallowed(monkeypatch):
+    panel = Playground(**FAST)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom from the view")
+
+    monkeypatch.setattr(panel.fit_view, "set_prediction", broken)
+    panel.controls["seed"].value = 3  # must not raise out of the observer
+    assert isinstance(panel.last_error, RuntimeError)
+    assert "boom from the view" in panel.status.value and "RuntimeError" in panel.status.value
+
+
+def test_state_round_trip_and_code_reproduces_the_run():
+    panel = Playground(**FAST)
+    panel.set_state({"width": 16, "depth": 3, "lr": 0.03, "seed": 5, "dataset": "cubic", "log_scale": False})
+    state = panel.state()
+    assert state["width"] == 16 and state["depth"] == 3 and state["dataset"] == "cubic"
+    assert state["log_scale"] is False and panel.loss_view.ax.get_yscale() == "linear"
+    other = Playground(**FAST)
+    other.set_state(state)
+    assert other.history.train_loss == pytest.approx(panel.history.train_loss)
+
+    namespace = {}
+    exec(panel.code(), namespace)  # the "Show code" text is runnable and gives the same run
+    assert namespace["history"].train_loss == pytest.approx(panel.history.train_loss, rel=1e-5)
+    panel.code_button.click()
+    assert "make_dataset(&#x27;cubic&#x27;" in panel.code_view.value
+    assert panel.code_view.layout.display == "block"
+
+
+def test_set_state_rejects_unknown_or_bad_values():
+    panel = Playground(**FAST)
+    with pytest.raises(ValueError, match="unknown setting"):
+        panel.set_state({"widht": 3})
+    with pytest.raises(ValueError, match="width"):
+        panel.set_state({"width": 0})
+    assert panel.settings().width == 32  # nothing changed
+
+
+def test_unlisted_but_valid_settings_are_shown_exactly():
+    panel = Playground(width=48, n_train=25, epochs=70, batch_size=10, lr=5.0)
+    s = panel.settings()
+    assert (s.width, s.n_train, s.epochs, s.batch_size, s.lr) == (48, 25, 70, 10, 5.0)
+
+
+def test_own_data_classification_shows_a_boundary():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    panel = Playground(data=(X.tolist(), torch.tensor(y)), epochs=60)
+    assert panel._ax_boundary.get_visible() and not panel._ax_fit.get_visible()
+    assert panel.problem.n_classes == 2 and panel.last_error is None
+    assert panel.controls["dataset"].disabled
+    assert "your data" in panel.code()
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "words"),
+    [
+        ((np.zeros((20, 1)), np.zeros(19)), ValueError, "lengths differ"),
+        ((np.full((20, 1), np.nan), np.zeros(20)), ValueError, "NaN"),
+        ((np.zeros((20, 3)), np.zeros(20)), ValueError, "1 or 2 features"),
+        ((np.zeros((5, 1)), np.zeros(5)), ValueError, "too few samples"),
+        ((np.zeros((20, 2)), np.array(["a", "b"] * 10)), TypeError, "numeric"),
+        ((np.zeros((20, 1)),), TypeError, "pair"),
+    ],
+)
+def test_bad_data_gets_a_clear_message_at_construction(data, error, words):
+    with pytest.raises(error, match=words):
+        Playground(data=data)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprop")],
+)
+def test_bad_settings_are_named(name, value):
+    with pytest.raises((ValueError, TypeError), match=name):
+        Playground(**{name: value})
