@@ -114,8 +114,22 @@ def setup(seed: int = 0, *, n_threads: int | None = None, device: str | None = N
     """The one call a lab makes first: pick the device, set threads, seed everything."""
     chosen = get_device(device)
     threads = configure_threads(n_threads)
+    _warm_up()  # before seeding: the warm-up draws random numbers
     seed_everything(seed)
     return RuntimeInfo(device=chosen, threads=threads, seed=seed, fast=fast_mode())
+
+
+def _warm_up() -> None:
+    """Pay PyTorch's one-off start-up costs here rather than in a learner's first training run.
+
+    The first optimizer a process builds imports ``torch._dynamo`` (about 2-3 s on a
+    shared CPU), and the first backward pass initialises autograd's engine. Without
+    this, the first slider move of a lab would take seconds instead of milliseconds.
+    """
+    layer = torch.nn.Linear(1, 1)
+    optimizer = torch.optim.Adam(layer.parameters())
+    layer(torch.zeros(1, 1)).sum().backward()
+    optimizer.step()
 
 
 _REPORTED_PACKAGES = (

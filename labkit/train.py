@@ -214,17 +214,23 @@ def _train_epoch(model, batches, loss_fn, optimizer, penalty, classify) -> tuple
     """One pass over the batches, one update each; returns the epoch's (loss, metric)."""
     if not model.training:  # a callback may have left it in eval mode (train() costs 10 us: skip it)
         model.train()
-    total, correct, n = 0.0, 0, 0
+    losses, sizes, correct = [], [], 0
     for xb, yb in batches():
         out = model(xb)
         loss = loss_fn(out, yb)
         optimizer.zero_grad(set_to_none=True)
         (loss + penalty() if penalty is not None else loss).backward()
         optimizer.step()
-        total, n = total + loss.detach() * len(xb), n + len(xb)  # a tensor: one .item() per epoch
+        losses.append(loss.detach())
+        sizes.append(len(xb))
         if classify:
             correct = correct + (out.argmax(1) == yb).sum()
-    loss = total.item() / n
+    n = sum(sizes)
+    if len(losses) == 1:  # full batch: no extra tensor work on the hot path
+        loss = losses[0].item()
+    else:  # the size-weighted mean, with one .item() (one device sync) per epoch
+        weights = torch.tensor(sizes, dtype=losses[0].dtype, device=losses[0].device)
+        loss = (torch.stack(losses) @ weights).item() / n
     return loss, (int(correct) / n if classify else math.sqrt(loss))
 
 

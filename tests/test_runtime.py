@@ -85,6 +85,19 @@ def test_device_override_and_errors(monkeypatch):
             runtime.get_device("cuda")
 
 
+def test_setup_pays_start_up_costs_and_leaves_the_seed_exact():
+    code = (
+        "import sys, torch, labkit\n"
+        "labkit.setup(seed=3)\n"
+        "a = torch.rand(3)\n"
+        "torch.manual_seed(3)\n"
+        "assert torch.equal(a, torch.rand(3)), 'the warm-up disturbed the seed'\n"
+        "assert 'torch._dynamo' in sys.modules, 'the first optimizer would import dynamo (seconds)'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [
