@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from labkit._checks import _to_numpy, as_2d_float
 from labkit.plots import PALETTE, BiasVarianceView, BoundaryView, FitView, LossView, _points, _span, _values
 
-__all__ = ["plot_fit", "plot_boundary", "plot_history", "plot_bias_variance"]
+__all__ = ["plot_fit", "plot_boundary", "plot_history", "plot_bias_variance", "plot_learning_curve"]
 
 
 def _axes(ax):
@@ -110,10 +110,37 @@ def plot_bias_variance(result, *, ax=None):
         raise TypeError(f"result must have attributes {', '.join(names)}; "
                         f"a {type(result).__name__} lacks {', '.join(missing)}")
     values = _values("result.values", result.values)
-    # a sweep over widths or decays (2..256; 0, 1e-3..1) reads best on a log axis
-    nonzero = np.abs(values[values != 0])
-    log_x = bool(len(nonzero) > 1 and (values >= 0).all() and nonzero.max() / nonzero.min() >= 50)
     view = BiasVarianceView(_axes(ax))
     view.update(values, result.bias_squared, result.variance, result.noise, result.test_error,
-                xlabel=str(result.param), log_x=log_x)
+                xlabel=str(result.param), log_x=log_axis_suits(values))
     return view.ax
+
+
+def log_axis_suits(values) -> bool:
+    """Whether swept ``values`` read best on a log axis: widths 2..256, decays 0, 1e-3..1 do."""
+    values = _values("values", values)
+    nonzero = np.abs(values[values != 0])
+    return bool(len(nonzero) > 1 and (values >= 0).all() and nonzero.max() / nonzero.min() >= 50)
+
+
+def plot_learning_curve(result, *, ax=None):
+    """Training and test error against training-set size, from an ``n_train`` sweep; returns the ax.
+
+    ``result`` is a :func:`labkit.biasvar.bias_variance_sweep` result with ``param="n_train"``:
+    each point averages its K models. The dotted line is the noise, the floor no model
+    beats on new data. Converging curves high above it mean bias; a wide gap, variance.
+    """
+    if getattr(result, "param", None) != "n_train":
+        raise ValueError(f"result must come from bias_variance_sweep('n_train', ...), "
+                         f"got a sweep over {getattr(result, 'param', type(result).__name__)!r}")
+    ax = _axes(ax)
+    sizes = _values("result.values", result.values)
+    ax.plot(sizes, result.train_error, color=PALETTE[0], marker="o", ms=4, lw=2, label="training error")
+    ax.plot(sizes, result.test_error, color=PALETTE[1], marker="s", ms=4, lw=2, label="test error")
+    ax.plot(sizes, result.noise, color="0.45", ls=":", lw=1.5, label="noise")
+    if sizes.min() > 0 and sizes.max() / sizes.min() >= 8:  # 5, 10, 20, ... 160: doublings
+        ax.set_xscale("log")
+    ax.set_xlabel("training-set size")
+    ax.set_ylabel("mean squared error")
+    ax.legend(fontsize="small")
+    return ax

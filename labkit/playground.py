@@ -16,12 +16,13 @@ import torch
 
 from labkit._checks import as_2d_float, check_choice, check_float, check_int, check_same_length
 from labkit.data import DATASETS, make_dataset, task_of
+from labkit.diagnosis import Diagnosis, diagnose
 from labkit.models import ACTIVATIONS, MLP
 from labkit.splits import Split, train_val_test_split
-from labkit.train import OPTIMIZERS
+from labkit.train import OPTIMIZERS, History, evaluate, fit
 
-__all__ = ["Settings", "Problem", "make_problem", "check_data", "build_model", "fit_options",
-           "goal_error", "settings_code", "TRAIN_FRACTION"]
+__all__ = ["Settings", "Problem", "Outcome", "make_problem", "check_data", "build_model", "fit_options",
+           "goal_error", "errors", "run_settings", "settings_code", "TRAIN_FRACTION"]
 
 TRAIN_FRACTION = 0.7  # the 70/20/10 split of the source material
 MIN_SAMPLES = 10  # below this the 70/20/10 split leaves a part empty or a single point
@@ -184,6 +185,49 @@ def goal_error(settings: Settings, problem: Problem) -> float:
         return 0.10
     noise = settings.noise if not problem.user_data else float(np.std(problem.split.y_train)) * 0.3
     return 1.25 * noise**2 + 0.005
+
+
+def errors(model, problem: Problem) -> tuple[float, float]:
+    """Training and validation error in the goal's units: MSE, or the error rate for classes."""
+    train = evaluate(model, problem.split.train, task=problem.task)
+    val = evaluate(model, problem.split.val, task=problem.task)
+    if problem.task == "regression":
+        return train[0], val[0]
+    return 1.0 - train[1], 1.0 - val[1]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished playground run: what trained, how, and what :func:`diagnose` made of it."""
+
+    settings: Settings
+    problem: Problem
+    model: MLP
+    history: History
+    diagnosis: Diagnosis | None  # None when the run diverged: its errors mean nothing
+
+
+def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
+    """Train once with ``settings`` (a :class:`Settings` or a panel's ``state()`` dict), no widgets.
+
+    The same data, split, initial weights and training as the playground with these
+    settings, so an exercise can check a learner's panel state by re-running it.
+    """
+    if isinstance(settings, dict):
+        settings = Settings.from_dict({k: v for k, v in settings.items() if k != "log_scale"})
+    elif not isinstance(settings, Settings):
+        raise TypeError(f"settings must be a Settings or a dict of settings, got {type(settings).__name__}")
+    if goal is not None:
+        goal = check_float("goal", goal, min_value=0.0)
+    problem = make_problem(settings, data)
+    model = build_model(settings, problem)
+    history = fit(model, problem.split.train, problem.split.val, task=problem.task, **fit_options(settings))
+    diagnosis = None
+    if history.stop_reason != "diverged":
+        train_error, val_error = errors(model, problem)
+        diagnosis = diagnose(train_error, val_error,
+                             goal_error=goal if goal is not None else goal_error(settings, problem))
+    return Outcome(settings, problem, model, history, diagnosis)
 
 
 def settings_code(settings: Settings, *, user_data: bool = False) -> str:
