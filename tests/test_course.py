@@ -41,7 +41,8 @@ def test_run_settings_matches_from_dict_and_settings():
 
 
 def test_run_settings_reports_divergence_without_a_diagnosis():
-    outcome = run_settings({"optimizer": "sgd", "lr": 10**0.5, "width": 64, "activation": "relu", "epochs": 100})
+    diverging = {"optimizer": "sgd", "lr": 10**0.5, "width": 64, "activation": "relu", "epochs": 100}
+    outcome = run_settings(diverging)
     assert outcome.history.stop_reason == "diverged" and outcome.diagnosis is None
 
 
