@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "runtime", "data", "splits", "models", "train", "batched",
     "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
+    "validation", "dynamics", "extrapolation", "gradcheck", "doctor", "bugzoo", "monitor", "course",
 )
 
 __all__ = ["setup", "__version__", *_SUBMODULES]
