@@ -1,0 +1,313 @@
+"""Small live panels for Labs 02 and 03: change a control, a second of training reruns, the plot follows.
+
+- :class:`ExtrapolationExplorer` (Lab 03): a few small networks learn f(x) = x on a
+  training domain and are drawn far outside it, the domain shaded. Controls:
+  activation, width, depth, width of the training domain, seed.
+- :class:`LeakageExplorer` (Lab 02): one data leak of :func:`labkit.validation.leakage_demo`
+  switched on or off; bars show the training, validation and honest hold-out errors.
+
+They follow the rules of :class:`labkit.widgets.Playground` (see that module's
+docstring): artists are made once and only their data change; all matplotlib work
+happens on the kernel's main thread; a change schedules the recompute as an asyncio
+task one loop turn later and bumps a generation counter, so a burst of changes runs
+only the last one (without a running loop, as in a script, it runs at once); an
+exception in a callback is shown in the panel's status line and kept in
+``last_error``. Unlike the Playground, a recompute here is one call of about a second
+that is not interrupted; a run that was superseded while it computed draws nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import textwrap
+import time
+import traceback
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from labkit._checks import check_bool, check_choice, check_float, check_int
+from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit.data import make_identity
+from labkit.extrapolation import SpreadResult
+from labkit.plots import PALETTE
+from labkit.validation import LEAKS, leakage_demo
+from labkit.widgets import _new_figure
+
+__all__ = ["ACTIVATION_CHOICES", "fit_identity", "ExtrapolationExplorer", "LeakageExplorer"]
+
+ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "elu", "silu")
+_STYLE = {"description_width": "110px"}
+_N_TRAIN = 50  # training points of the extrapolation explorer
+_LEAK_LABELS = {"scaling": "scaling statistics", "duplicates": "duplicated rows", "time_order": "time order"}
+
+
+def _with(options, value) -> list:
+    """Slider options with ``value`` added, so a valid constructor argument can always be shown."""
+    return sorted(set(options) | {value})
+
+
+def _seed_box(seed) -> widgets.BoundedIntText:
+    return widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=_STYLE)
+
+
+class _Explorer:
+    """What both panels share: scheduling a recompute, showing errors, rendering, closing.
+
+    A subclass makes ``self.controls`` (name -> widget) and its artists, then calls
+    ``_start``; it provides ``_compute(values) -> result``, ``_show(result, values)``
+    (update artists in place) and ``_describe(result) -> str`` (the status line's text).
+    """
+
+    def _start(self) -> None:
+        self.status = widgets.HTML()
+        self.result = self.last_error = None
+        self.runs = 0  # finished recomputes (a storm of changes should add few)
+        self._generation, self._task = 0, None
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values()),
+                                                 layout=widgets.Layout(flex_flow="row wrap")),
+                                    self.status, self._screen])
+        self.refresh()
+
+    def _new_figure(self, figsize):
+        self.figure, self._screen = _new_figure()  # ipympl canvas, or an Agg figure shown as a PNG
+        self.figure.set_size_inches(*figsize)
+        return self.figure
+
+    # ------------------------------------------------------------ public API
+    def state(self) -> dict:
+        """The controls' current values."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def wait(self) -> None:
+        """Await the scheduled recompute, if any (for notebooks and tests)."""
+        while self.running:
+            await asyncio.wait({self._task})
+
+    def refresh(self) -> None:
+        """Recompute with the current values: now without an event loop, else one loop turn later."""
+        self._generation += 1
+        if self.running:
+            self._task.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._update(self._generation)
+        else:
+            self._task = loop.create_task(self._update_later(self._generation))
+
+    def close(self) -> None:
+        """Stop listening, cancel a pending recompute and free the figure."""
+        import matplotlib.pyplot as plt
+
+        self._generation += 1
+        if self.running:
+            self._task.cancel()
+        for control in self.controls.values():
+            control.unobserve(self._on_change, names="value")
+        plt.close(self.figure)
+        self.widget.close()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------ scheduling
+    def _on_change(self, change) -> None:
+        try:
+            self.refresh()
+        except Exception as error:  # shown in the panel, never lost
+            self._show_error(error)
+
+    async def _update_later(self, generation: int) -> None:
+        await asyncio.sleep(0)  # the rest of a burst of changes arrives first and supersedes this one
+        if generation == self._generation:
+            self._update(generation)
+
+    def _update(self, generation: int) -> None:
+        try:
+            self.status.value = "Training..."
+            start = time.perf_counter()
+            values = self.state()
+            result = self._compute(values)
+            if generation != self._generation:
+                return  # superseded while computing: the newer run will draw
+            self.result, self.last_error = result, None
+            self._show(result, values)
+            self.runs += 1
+            self.status.value = f"{self._describe(result)} ({time.perf_counter() - start:.2f} s)"
+            self._render()
+        except Exception as error:  # shown in the panel, never lost
+            self._show_error(error)
+
+    def _render(self) -> None:
+        if isinstance(self._screen, widgets.Image):
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png")
+            self._screen.value = buffer.getvalue()
+        else:
+            self.figure.canvas.draw_idle()  # ipympl: the browser asks for the picture when ready
+
+    def _show_error(self, error: BaseException) -> None:
+        self.last_error = error
+        details = html.escape("".join(traceback.format_exception(error)))
+        self.status.value = (f"<b style='color:#b00020'>Error: {html.escape(type(error).__name__)}: "
+                             f"{html.escape(str(error))}</b><details><summary>traceback</summary>"
+                             f"<pre>{details}</pre></details>")
+
+
+# ---------------------------------------------------------------- Lab 03: extrapolation
+
+def fit_identity(domain_width=1.0, *, activation="relu", width=16, depth=2, n_models=3, n_train=50,
+                 epochs=400, lr=1e-2, x_range=4.0, n_grid=401, seed=0) -> SpreadResult:
+    """Train ``n_models`` MLPs on f(x) = x, x uniform in [-domain_width / 2, domain_width / 2]; predict on
+    [-x_range, x_range]. All models see the same data and differ only in their initial weights."""
+    half = check_float("domain_width", domain_width, min_value=0.0, strict_min=True) / 2
+    x_range = check_float("x_range", x_range, min_value=half, strict_min=True)
+    start = time.perf_counter()
+    X, y = make_identity(n_train, domain=(-half, half), random_state=seed)
+    model = BatchedMLP(n_models, 1, 1, width=width, depth=depth, activation=activation, random_state=seed)
+    fit_batched(model, (X, y), epochs=epochs, lr=lr)
+    x = np.linspace(-x_range, x_range, n_grid)
+    predictions = predict_batched(model, x[:, None])[..., 0]  # (K, G)
+    return SpreadResult(x, x.copy(), predictions, (-half, half), time.perf_counter() - start)
+
+
+class ExtrapolationExplorer(_Explorer):
+    """Networks that learn f(x) = x on a shaded training domain, drawn far beyond it.
+
+    Each change retrains ``n_models`` networks (batched, well under a second at the
+    default sizes) from ``seed``. ``domain_width`` 1.0 is the seed talk's [-0.5, 0.5].
+    ``result`` holds the last :class:`labkit.extrapolation.SpreadResult`.
+    """
+
+    def __init__(self, *, activation="relu", width=16, depth=2, domain_width=1.0, seed=0, n_models=3,
+                 epochs=400, x_range=4.0):
+        activation = check_choice("activation", activation, ACTIVATION_CHOICES)
+        width = check_int("width", width, min_value=1, max_value=256)
+        depth = check_int("depth", depth, min_value=1, max_value=6)
+        domain_width = check_float("domain_width", domain_width, min_value=0.0, strict_min=True)
+        seed = check_int("seed", seed, min_value=0, max_value=2**31 - 1)
+        self.n_models = check_int("n_models", n_models, min_value=1, max_value=8)
+        self.epochs = check_int("epochs", epochs, min_value=1)
+        self.x_range = check_float("x_range", x_range, min_value=0.0, strict_min=True)
+        if domain_width >= 2 * self.x_range:
+            raise ValueError(f"domain_width must be less than 2 * x_range = {2 * self.x_range:g}, so that "
+                             f"something lies outside the domain; got {domain_width!r}")
+        slider = {"continuous_update": False, "style": _STYLE}
+        self.controls = {
+            "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=activation,
+                                           description="activation", style=_STYLE),
+            "width": widgets.SelectionSlider(options=_with([2, 4, 8, 16, 32, 64], width), value=width,
+                                             description="width", **slider),
+            "depth": widgets.IntSlider(value=depth, min=1, max=max(4, depth), description="depth", **slider),
+            "domain_width": widgets.SelectionSlider(options=_with([0.5, 1.0, 2.0, 3.0, 4.0], domain_width),
+                                                    value=domain_width, description="domain width",
+                                                    **slider),
+            "seed": _seed_box(seed),
+        }
+        self._build_views()
+        self._start()
+
+    def _build_views(self) -> None:
+        fig = self._new_figure((9.5, 3.8))
+        ax = self.ax = fig.add_subplot(1, 1, 1)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9)
+        r = self.x_range
+        # the domain: x in data units, y spanning the whole axes
+        domain = Rectangle((-0.5, 0), 1.0, 1, transform=ax.get_xaxis_transform(), color=PALETTE[5], alpha=0.2,
+                           lw=0, label="training domain")
+        self.domain_patch = ax.add_patch(domain)
+        (self.truth_line,) = ax.plot([-r, r], [-r, r], "--", color="0.35", lw=1.2, label="truth f(x) = x")
+        self.points = ax.scatter([], [], s=10, color=PALETTE[0], zorder=3, label="training points")
+        self.model_lines = [ax.plot([], [], color=PALETTE[3], lw=1.5, alpha=0.85,
+                                    label="networks" if k == 0 else None)[0] for k in range(self.n_models)]
+        ax.set(xlim=(-r, r), ylim=(-1.25 * r, 1.25 * r), xlabel="x", ylabel="prediction")
+        ax.legend(loc="upper left", fontsize="small")
+        self.title = ax.set_title("")
+
+    def _compute(self, values: dict) -> SpreadResult:
+        return fit_identity(values["domain_width"], activation=values["activation"], width=values["width"],
+                            depth=values["depth"], n_models=self.n_models, n_train=_N_TRAIN,
+                            epochs=self.epochs, x_range=self.x_range, seed=values["seed"])
+
+    def _show(self, result: SpreadResult, values: dict) -> None:
+        low, high = result.domain
+        self.domain_patch.set_x(low)
+        self.domain_patch.set_width(high - low)
+        X, _ = make_identity(_N_TRAIN, domain=result.domain, random_state=values["seed"])  # as fit_identity
+        self.points.set_offsets(np.column_stack([X[:, 0], X[:, 0]]))
+        for line, prediction in zip(self.model_lines, result.predictions, strict=True):
+            line.set_data(result.x, prediction)
+        self.title.set_text(f"{self.n_models} x {values['activation']}, width {values['width']}, "
+                            f"depth {values['depth']}, trained on [{low:g}, {high:g}]")
+
+    def _describe(self, result: SpreadResult) -> str:
+        s = result.summary()
+        ends = ", ".join(f"{p:.2f}" for p in result.predictions[:, -1])
+        return (f"MSE inside the domain {s['error_inside']:.2g}, outside {s['error_outside']:.2g}; "
+                f"at x = {result.x[-1]:g} the networks say {ends} (truth {result.x[-1]:g})")
+
+
+# ---------------------------------------------------------------- Lab 02: leakage
+
+class LeakageExplorer(_Explorer):
+    """One data leak on or off: bars of training, validation and honest hold-out MSE.
+
+    Each change reruns :func:`labkit.validation.leakage_demo` (``n_models`` seeds
+    averaged, about a second); ``result`` holds its :class:`~labkit.validation.LeakageResult`.
+    """
+
+    def __init__(self, kind="duplicates", leak=True, *, seed=0, n_models=4, epochs=None):
+        kind = check_choice("kind", kind, LEAKS)
+        leak = check_bool("leak", leak)
+        seed = check_int("seed", seed, min_value=0, max_value=2**31 - 1)
+        self.n_models = check_int("n_models", n_models, min_value=1, max_value=16)
+        self.epochs = None if epochs is None else check_int("epochs", epochs, min_value=1)
+        self.controls = {
+            "kind": widgets.Dropdown(options=[(_LEAK_LABELS[k], k) for k in LEAKS], value=kind,
+                                     description="leak kind", style=_STYLE),
+            "leak": widgets.Checkbox(value=leak, description="leak switched on"),
+            "seed": _seed_box(seed),
+        }
+        self._build_views()
+        self._start()
+
+    def _build_views(self) -> None:
+        fig = self._new_figure((7.5, 3.6))
+        ax = self.ax = fig.add_subplot(1, 1, 1)
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.1, top=0.84)
+        names = ("training", "validation", "honest hold-out")
+        self.bars = ax.bar(names, [0.0, 0.0, 0.0], color=[PALETTE[0], PALETTE[1], PALETTE[2]])
+        self.labels = [ax.text(i, 0.0, "", ha="center", va="bottom") for i in range(3)]
+        ax.set_ylabel("MSE")
+        self.title = ax.set_title("", fontsize="medium")
+
+    def _compute(self, values: dict):
+        return leakage_demo(values["kind"], values["leak"], n_models=self.n_models, epochs=self.epochs,
+                            random_state=values["seed"])
+
+    def _show(self, result, values: dict) -> None:
+        heights = (result.train_error, result.val_error, result.holdout_error)
+        for bar, label, height in zip(self.bars, self.labels, heights, strict=True):
+            bar.set_height(height)
+            label.set_position((bar.get_x() + bar.get_width() / 2, height))
+            label.set_text(f"{height:.3f}")
+        self.ax.set_ylim(0, 1.2 * max(heights))
+        state = "leak" if result.leak else "no leak"
+        self.title.set_text(f"{_LEAK_LABELS[result.kind]}, {state}:\n{textwrap.fill(result.description, 90)}")
+
+    def _describe(self, result) -> str:
+        return (f"validation MSE {result.val_error:.3f}, honest hold-out MSE {result.holdout_error:.3f}: "
+                f"new data give {result.optimism:.1f} times the error validation promised")
+
