@@ -15,6 +15,7 @@ _SUBMODULES = (
     "runtime", "data", "splits", "models", "train", "batched",
     "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
     "validation", "dynamics", "extrapolation", "gradcheck", "doctor", "bugzoo", "monitor", "course",
+    "explorers", "monitor_panel",
 )
 
 __all__ = ["setup", "__version__", *_SUBMODULES]
