@@ -393,13 +393,15 @@ def _logits(case, out) -> Check:
                  else "outputs are probabilities, not log-probabilities" if in01 and rows
                  else "outputs are not log-probabilities (exp does not sum to 1 over the classes)")
         return _fail("logits", f"{found}: nll_loss expects log_softmax(out, dim=1)")
-    if in01:
+    low, high = o.min().item(), o.max().item()
+    if in01 and (rows or cols):
         found = ("outputs are probabilities (each row in [0, 1], summing to 1)" if rows
-                 else "outputs sum to 1 over the batch (dim 0): softmax over the wrong dimension" if cols
-                 else "outputs all lie in [0, 1] (sigmoid?)")
+                 else "outputs sum to 1 over the batch (dim 0): softmax over the wrong dimension")
         return Check("logits", "fail", f"{found}, fed to cross_entropy, which applies log_softmax itself: "
                      "the loss flattens and gradients shrink", _ADVICE["logits"])
-    low, high = o.min().item(), o.max().item()
+    if in01:  # a fresh network's small logits can all land in [0, 1] by chance: a caution, not a failure
+        return Check("logits", "pass", f"outputs lie in [0, 1] (range {low:.3g} to {high:.3g}) but do not "
+                     "sum to 1: fine for fresh logits; if a sigmoid made them, return the scores before it")
     return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
 
 

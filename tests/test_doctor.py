@@ -263,3 +263,11 @@ def test_float_labels_with_task_classification_and_the_checks_table():
     assert doctor(mlp(), X, y.astype(float), task="classification").ok
     table = explain_checks()
     assert table.count("\n") == len(CHECKS) + 1 and "| grads_reset |" in table
+
+
+def test_fresh_logits_that_happen_to_lie_in_0_1_are_not_a_false_alarm():
+    from labkit.bugzoo import get_bug
+
+    report = get_bug("labels_shuffled").setup(random_state=3).doctor()  # its outputs all land in [0, 1]
+    assert report["logits"].status == "pass"
+    assert report.failed == ["labels_signal"]  # only the real bug
