@@ -3,11 +3,13 @@
 The rule: a view creates its artists once, in ``__init__``; afterwards only their data
 changes (``set_data``, ``set_offsets``, colours, an image's ``set_data``, ``set_text``).
 Nothing here clears an axes or plots again. Why: redrawing by ``clear_output`` +
-``display`` costs two to three times an in-place update (a new figure has to lay out
-everything again), flickers, and wipes the cell's other output.
+``display`` lays everything out again and costs some twenty times a blitted in-place
+frame (``benchmarks/bench_live.py``), flickers, and wipes the cell's other output.
 
-Views only mutate artists and never draw: a panel updates its views, then calls
-:func:`request_draw` once. How frames reach the browser is the panel's business: an
+Views only mutate artists and never draw: a panel updates its views, then shows the
+figure once, either with a full draw (:func:`request_draw`) or, where only a model's curve
+and the losses changed, with a :class:`Blitter`, which redraws just those artists over a
+saved picture of the rest. How frames reach the browser is the panel's business: an
 ipympl canvas in JupyterLab, or a PNG in a core ``ipywidgets.Image`` where ipympl's
 front-end extension is missing (e.g. Colab). Nothing here knows about widgets.
 
@@ -24,17 +26,21 @@ import numbers
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import Collection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import FigureBase
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from labkit._checks import _to_numpy, as_2d_float, check_bool, check_choice, check_float, check_int
 
-_FIGURES = ("plot_fit", "plot_boundary", "plot_history", "plot_bias_variance")  # from labkit.figures
+_FIGURES = ("plot_fit", "plot_boundary", "plot_history", "plot_bias_variance",  # from labkit.figures
+            "plot_learning_curve")
 
-__all__ = ["FitView", "BoundaryView", "LossView", "Banner", "BiasVarianceView", "request_draw", "PALETTE",
-           *_FIGURES]
+__all__ = ["FitView", "BoundaryView", "LossView", "Banner", "BiasVarianceView", "Blitter", "request_draw",
+           "PALETTE", *_FIGURES]
 
 # Okabe & Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -102,6 +108,31 @@ def _span(arrays, *, log: bool = False, margin: float = 0.08):
     pad = margin * (hi - lo) if hi > lo else max(0.1 * abs(lo), 0.5)
     lo, hi = lo - pad, hi + pad
     return (10**lo, 10**hi) if log else (lo, hi)
+
+
+def _steady_span(arrays, *, log: bool = False):
+    """(low, high) covering the finite values in whole steps, so that a growing curve rarely moves them.
+
+    On a log axis whole decades; on a linear one from 0 (or a step below the lowest value) up to
+    1, 2 or 5 x 10^k. Why: a live view whose limits change redraws everything (see Blitter).
+    """
+    v = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.empty(0)
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    if log:
+        lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+        return 10.0**lo, 10.0 ** max(hi, lo + 1)
+    lo, hi = float(v.min()), float(v.max())
+    lo = -_step_above(-lo) if lo < 0 else 0.0
+    hi = _step_above(hi) if hi > 0 else 0.0
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def _step_above(x: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k that is >= x > 0."""
+    power = 10.0 ** np.floor(np.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
 
 
 def _sync_legend(view, handles, **kwargs) -> None:
@@ -257,12 +288,16 @@ class BoundaryView:
 
 
 class LossView:
-    """Train (solid) and validation (dashed) loss per epoch, and a goal line hidden until set."""
+    """Train (solid) and validation (dashed) loss per epoch, and a goal line hidden until set.
+
+    The y-limits grow in whole steps (decades on the log scale) and ``reset(epochs=n)`` fixes
+    the x-axis to a run's length, so the limits stay put while a run draws its curves.
+    """
 
     def __init__(self, ax, *, log_scale=True, ylabel="loss"):
         if not isinstance(ylabel, str):
             raise TypeError(f"ylabel must be a string, got {ylabel!r}")
-        self.ax, self.ylabel = ax, ylabel
+        self.ax, self.ylabel, self.epochs = ax, ylabel, None
         (self.train,) = ax.plot([], [], color=TRAIN, lw=2, label="train")
         (self.val,) = ax.plot([], [], color=VAL, lw=2, ls="--", label="validation", visible=False)
         self.goal = ax.axhline(1.0, color="0.3", lw=1, ls=":", label="goal", visible=False)
@@ -297,14 +332,16 @@ class LossView:
         self.goal.set_visible(value is not None)
         self._rescale()
 
-    def reset(self) -> None:
-        """Empty both curves (the goal stays), e.g. when a new run starts."""
+    def reset(self, epochs=None) -> None:
+        """Empty both curves (the goal stays) for a new run; ``epochs``, its length, fixes the x-axis."""
+        self.epochs = None if epochs is None else check_int("epochs", epochs, min_value=1)
         self.update([], None)
 
     def _rescale(self) -> None:
-        self.ax.set_xlim(0, max(len(self.train.get_xdata()), len(self.val.get_xdata()), 1))
+        shown_epochs = max(len(self.train.get_xdata()), len(self.val.get_xdata()))
+        self.ax.set_xlim(0, max(shown_epochs, self.epochs or 1))
         shown = [line.get_ydata() for line in self.artists if line.get_visible()]
-        span = _span(shown, log=self.log_scale, margin=0.05)
+        span = _steady_span(shown, log=self.log_scale)
         if span is not None:
             self.ax.set_ylim(span)
         _sync_legend(self, self.artists, loc="upper right")
@@ -371,3 +408,83 @@ class BiasVarianceView:
         self.ax.set_xlabel(str(xlabel))
         self.ax.relim()
         self.ax.autoscale_view()
+
+
+# ---------------------------------------------------------------- drawing a frame
+
+_REDRAWN = (Line2D, Collection, Patch, AxesImage)  # kinds a frame may redraw: no text, so no layout
+
+
+class Blitter:
+    """Draw a frame by redrawing only the artists that change, over a saved picture of the rest.
+
+    This is matplotlib's blitting. ``changing`` are the artists a frame updates (a model's
+    curve, a probability image, loss curves). They, and whatever their axes draws above them
+    (points, other lines, the spines), become *animated*: a full ``canvas.draw()`` leaves them
+    out, saves that picture as the background, then draws them on top. :meth:`frame` restores
+    the background and draws just those artists into the canvas's picture: no tick, label or
+    legend is laid out again, which is most of a full draw's cost. Showing the picture is the
+    caller's business (``canvas.blit``, or encoding the canvas's pixels). A legend keeps its
+    pixels of the last full draw, pasted back on top: a curve behind it is hidden, where a
+    full draw would let 20% of it show through the legend's frame.
+
+    ``frame()`` draws nothing and returns False when the background no longer fits: the
+    figure's size or dpi, or an axes' limits, scales, visibility or legend changed since the
+    last full draw, or :meth:`invalidate` was called after changing anything else (points,
+    titles). The caller then draws the figure in full, which saves a new background.
+    A text or axis drawn above a changing artist is not redrawn: keep those below it.
+    """
+
+    def __init__(self, fig, changing):
+        self.figure = fig
+        self._layers = {}  # axes -> what a frame draws there, in the order Axes.draw would
+        for ax in dict.fromkeys(artist.axes for artist in changing):
+            lowest = min(artist.get_zorder() for artist in changing if artist.axes is ax)
+            layer = [a for a in ax.get_children()
+                     if isinstance(a, _REDRAWN) and a is not ax.patch and a.get_zorder() >= lowest]
+            self._layers[ax] = sorted(layer, key=lambda a: a.get_zorder())  # stable, like Axes.draw
+            for artist in layer:
+                artist.set_animated(True)
+        self._background = self._renderer = self._scene = None
+        self._legends = []
+        fig.canvas.mpl_connect("draw_event", self._on_draw)
+
+    def invalidate(self) -> None:
+        """Say that something besides the changing artists changed: the next picture must be a full draw."""
+        self._background = None
+
+    def frame(self) -> bool:
+        """Redraw the changing artists over the background; False (nothing drawn) if a full draw is needed."""
+        canvas = self.figure.canvas
+        # a savefig at another dpi leaves the canvas a new, blank renderer: the background is no use there
+        if self._background is None or canvas.get_renderer() is not self._renderer \
+                or self._scene_now() != self._scene:
+            return False
+        canvas.restore_region(self._background)
+        self._draw_layers(self._renderer)
+        return True
+
+    def _on_draw(self, event) -> None:
+        if event.canvas.is_saving():  # savefig draws animated artists in their place
+            return
+        canvas, renderer = event.canvas, event.renderer
+        self._background, self._renderer = canvas.copy_from_bbox(self.figure.bbox), renderer
+        legends = [ax.get_legend() for ax in self._layers if ax.get_visible() and ax.get_legend() is not None]
+        self._legends = [canvas.copy_from_bbox(legend.get_window_extent(renderer))
+                         for legend in legends if legend.get_visible()]
+        self._scene = self._scene_now()
+        self._draw_layers(renderer)
+
+    def _draw_layers(self, renderer) -> None:
+        for ax, layer in self._layers.items():
+            if ax.get_visible():
+                for artist in layer:
+                    artist.draw(renderer)
+        for legend in self._legends:
+            renderer.restore_region(legend)
+
+    def _scene_now(self) -> tuple:
+        """What the background shows that the blitter can see (the renderer covers size and dpi, invalidate()
+        the rest)."""
+        return tuple((ax.get_visible(), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                      ax.get_legend()) for ax in self.figure.axes)

@@ -2,13 +2,23 @@
 
 How a frame reaches the screen
 ------------------------------
+A frame changes artists' data in place, then the figure is shown. While training, only
+the model's curve (or probability image) and the loss curves change, and the loss
+view's limits stay put, so most pictures are *blitted* (:class:`labkit.plots.Blitter`):
+those artists are redrawn over a background saved at the last full draw, for a tenth
+of a full draw's cost, which is mostly laying out text. A new problem or banner, the
+log-scale toggle, a loss crossing a decade or a resized figure need a full draw, which
+saves a new background.
+
 - With ipympl active (``%matplotlib widget``: JupyterLab, Notebook 7, VS Code) the
-  figure's canvas is itself a widget. A frame only changes artists' data and calls
-  ``draw_idle``; the browser asks for the picture when it is ready for one, so frames
-  throttle themselves.
+  figure's canvas is itself a widget showing PNGs that Agg renders in the kernel. A
+  frame only calls ``draw_idle``; the browser asks for a picture when it is ready for
+  one, so frames throttle themselves, and :meth:`Playground._send_picture` answers with
+  a blitted picture where it can, else a full draw. Either way only the changed pixels
+  travel. Without a browser (a notebook run headless) nobody asks: no drawing at all.
 - Anywhere else (Colab without ipympl's front-end extension, a plain script, the
-  headless tests on Agg) the figure is drawn by Agg into PNG bytes shown in a core
-  ``ipywidgets.Image``. This costs more per frame, so it runs at the same capped rate.
+  headless tests on Agg) each frame is drawn, blitted or in full, on an Agg canvas
+  whose pixels become the PNG bytes of a core ``ipywidgets.Image``.
 
 Why the training is a cooperative asyncio task
 ----------------------------------------------
@@ -24,6 +34,7 @@ last values. With no running event loop (a plain script) a change trains at once
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import io
 import time
@@ -32,6 +43,7 @@ import traceback
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+import PIL.Image
 import torch
 
 from labkit import plots
@@ -146,7 +158,7 @@ class Playground:
         self.figure, self._screen = _new_figure()
         self._build_views()
         self.history = self.model = self.problem = self.diagnosis = self.last_error = None
-        self.stats = {"frames": 0, "first_frame_s": None, "started": None}
+        self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
         self._generation, self._task, self._quiet = 0, None, False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -195,7 +207,7 @@ class Playground:
     def retrain(self) -> None:
         """Start a new run with the current values; a running one is superseded."""
         self._generation += 1
-        self.stats.update(frames=0, first_frame_s=None, started=time.perf_counter())
+        self.stats.update(frames=0, blitted=0, first_frame_s=None, started=time.perf_counter())
         if self.running:
             self._task.cancel()
         try:
@@ -259,7 +271,7 @@ class Playground:
             now = time.perf_counter()
             if history.epochs_run == 1 or now - last_frame >= self._frame_interval:
                 self._frame(model, problem, history, settings.epochs)
-                last_frame = last_yield = time.perf_counter()
+                last_frame, last_yield = now, time.perf_counter()  # max_fps counts from a frame's start
                 yield
             elif now - last_yield >= _YIELD_EVERY_S:
                 last_yield = now
@@ -279,6 +291,11 @@ class Playground:
         self.boundary_view = plots.BoundaryView(self._ax_boundary, n_classes=2)
         self.loss_view = plots.LossView(loss_ax, log_scale=True)
         self.banner = plots.Banner(fig)
+        # what a training frame changes: blitted over a saved background (see the module docstring)
+        self._blitter = plots.Blitter(fig, [self.fit_view.prediction, self.boundary_view.image,
+                                            self.loss_view.train, self.loss_view.val])
+        if fig.canvas is self._screen:  # ipympl
+            fig.canvas.handle_draw = functools.partial(self._send_picture, fig.canvas.handle_draw)
 
     def _show_problem(self, settings: Settings, problem) -> None:
         split = problem.split
@@ -294,12 +311,19 @@ class Playground:
         else:
             self.boundary_view.set_n_classes(problem.n_classes)
             self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
-        self.loss_view.reset()
+        self.loss_view.reset(epochs=settings.epochs)  # the x-axis spans the run from the start
         self.loss_view.set_goal(self._goal_for(settings, problem) if regression else None)
         self.banner.set("Training...", level="info")
         self.advice.value = ""
+        self._blitter.invalidate()  # new points, limits and banner: the next frame draws everything
 
     def _frame(self, model, problem, history, epochs: int) -> None:
+        self._show_model(model, problem, history)
+        self.status.value = f"Training: epoch {history.epochs_run} of {epochs}"
+        self._render(full=False)
+
+    def _show_model(self, model, problem, history) -> None:
+        """Put the model's predictions and the losses so far into the views (drawing is _render's job)."""
         if problem.task == "regression":
             x = self.fit_view.x_grid[:, None]
             self.fit_view.set_prediction(predict(model, x)[:, 0])
@@ -307,22 +331,39 @@ class Playground:
             logits = torch.as_tensor(predict(model, self.boundary_view.grid_points()))
             self.boundary_view.set_probabilities(torch.softmax(logits, dim=1).numpy())
         self.loss_view.update(history.train_loss, history.val_loss)
-        self.status.value = f"Training: epoch {history.epochs_run} of {epochs}"
-        self._render()
 
-    def _render(self) -> None:
+    def _render(self, *, full: bool = True) -> None:
+        """Show the figure; ``full=False`` (only the model and losses changed) lets it be blitted."""
+        if full:
+            self._blitter.invalidate()
         if isinstance(self._screen, widgets.Image):
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=80)
-            self._screen.value = buffer.getvalue()
-        else:
+            if self._blitter.frame():
+                self.stats["blitted"] += 1
+            else:
+                self.figure.canvas.draw()  # which saves the background for the next frames
+            self._screen.value = _png(self.figure.canvas)
+        else:  # ipympl: the browser asks for the picture when ready, and _send_picture answers
             plots.request_draw(self.figure)
         self.stats["frames"] += 1
         if self.stats["first_frame_s"] is None:
             self.stats["first_frame_s"] = time.perf_counter() - self.stats["started"]
 
+    def _send_picture(self, full_draw, event) -> None:
+        """ipympl: answer the browser's request for a picture, blitted when only the changing artists changed.
+
+        Installed as the canvas's handler of webagg's "draw" message, which the browser sends
+        after a draw_idle, once it is ready for a picture. Pushing each frame at once with
+        ``canvas.blit()`` instead would outrun a busy browser: ipympl drops a picture still
+        loading when the next arrives, and the next diff then paints over the wrong one.
+        """
+        if self._blitter.frame():
+            self.figure.canvas.blit()  # webagg: a PNG of the pixels changed since the last picture sent
+            self.stats["blitted"] += 1
+        else:
+            full_draw(event)  # draws everything, saves the background and sends the picture
+
     def _finish(self, model, problem, history, settings: Settings) -> None:
-        self._frame(model, problem, history, settings.epochs)
+        self._show_model(model, problem, history)
         if history.stop_reason == "diverged":
             self.diagnosis = None
             message = (f"Diverged at epoch {history.diverged_at}: the loss became NaN or infinite. "
@@ -398,6 +439,13 @@ def _ipympl_active() -> bool:
     return "ipympl" in backend or backend == "widget"
 
 
+def _png(canvas) -> bytes:
+    """The Agg canvas's pixels as PNG bytes; the fastest compression, as each frame is shown once."""
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
 def _new_figure():
     """The panel's figure and the widget that shows it (see the module docstring)."""
     size = (9.5, 3.8)
@@ -413,6 +461,6 @@ def _new_figure():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size)
+    fig = Figure(figsize=size, dpi=80)  # a 760 x 304 px PNG: the width of the controls above it
     FigureCanvasAgg(fig)
     return fig, widgets.Image(format="png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -238,14 +239,35 @@ def test_loss_view_lines_limits_and_log_scale(ax):
     np.testing.assert_array_equal(view.val.get_ydata(), [2.0, 0.8, 0.4, 0.3, 0.2, 0.2])
     assert ax.get_xlim() == (0, 6) and view.val.get_linestyle() == "--"
     assert ax.get_yscale() == "log" and ax.get_ylabel() == "loss (log scale)" and ax.get_xlabel() == "epoch"
-    low, high = ax.get_ylim()
-    assert 0.05 < low < 0.1 and 2.0 < high < 3.0  # zero, negative and Inf left out
+    assert ax.get_ylim() == pytest.approx((0.1, 10))  # whole decades; zero, negative and Inf left out
     ax.figure.canvas.draw()
     view.set_log_scale(False)
     assert ax.get_yscale() == "linear" and ax.get_ylabel() == "loss"
-    assert ax.get_ylim()[0] < -1.0  # the negative value counts on a linear axis
+    assert ax.get_ylim() == pytest.approx((-1, 2))  # the negative value counts on a linear axis
     view.set_log_scale(True)
     assert ax.get_yscale() == "log"
+
+
+def test_loss_view_limits_stay_put_while_a_run_draws(ax):
+    """Limits that moved every epoch would force a full redraw of every frame (see Blitter)."""
+    view = plots.LossView(ax)
+    view.reset(epochs=300)
+    loss = 0.8 * np.exp(-np.arange(300) / 60) + 0.02  # 0.82 down to 0.027
+    limits = []
+    for n in range(1, 301, 7):
+        view.update(loss[:n], 1.2 * loss[:n])
+        limits.append((ax.get_xlim(), ax.get_ylim()))
+    assert all(xlim == (0, 300) for xlim, _ in limits)
+    assert len(set(limits)) == 2 and limits[-1][1] == pytest.approx((0.01, 1))  # one decade crossed
+    view.set_log_scale(False)
+    assert ax.get_ylim() == pytest.approx((0, 1))  # from 0 to the next 1, 2 or 5 x 10^k
+    view.update([30.0, 12.0], [41.0, 13.0])
+    assert ax.get_ylim() == pytest.approx((0, 50)) and ax.get_xlim() == (0, 300)
+    view.reset()
+    view.update([1.0, 0.5, 0.25])
+    assert ax.get_xlim() == (0, 3)  # without a run's length the x-axis follows the curve
+    with pytest.raises(ValueError, match="epochs"):
+        view.reset(epochs=0)
 
 
 def test_loss_view_goal_and_reset(ax):
@@ -388,6 +410,93 @@ def test_plot_bias_variance_reads_any_result_object(ax):
     assert ax.get_xscale() == "symlog" and ax.get_xlabel() == "weight_decay"
     with pytest.raises(TypeError, match="lacks noise, test_error"):
         plots.plot_bias_variance(partial, ax=ax)
+
+
+# ---------------------------------------------------------------- Blitter
+
+@pytest.fixture
+def scene():
+    """An Agg figure: a red line (what frames change) below a blue point, nothing else in the way."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=50)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    (line,) = ax.plot([0, 1], [0, 0], color="red", lw=6)
+    point = ax.scatter([0.5], [0.5], s=300, color="blue", zorder=3)
+    ax.set(xlim=(0, 1), ylim=(-1, 1))
+    return SimpleNamespace(fig=fig, ax=ax, line=line, point=point)
+
+
+def pixels(fig):
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def colour_at(fig, ax, x, y):
+    """The (r, g, b) shown at data point (x, y), 0..255."""
+    column, row = ax.transData.transform((x, y))
+    return tuple(pixels(fig)[int(fig.bbox.height - row), int(column)])
+
+
+def saved(fig):
+    """What a plain full draw shows (savefig draws animated artists in their place)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+    width, height = (int(v) for v in fig.bbox.size)
+    return np.frombuffer(buffer.getvalue(), np.uint8).reshape(height, width, 4)[..., :3]
+
+
+def test_blitted_frame_shows_the_new_data_in_the_right_order(scene):
+    fig, ax, line = scene.fig, scene.ax, scene.line
+    blitter = plots.Blitter(fig, [line])
+    assert line.get_animated() and scene.point.get_animated()  # the point is drawn above the line
+    assert not blitter.frame()  # no background saved yet: the caller must draw in full
+    fig.canvas.draw()
+    assert colour_at(fig, ax, 0.2, 0.0) == (255, 0, 0)  # a full draw shows the animated line too
+    line.set_ydata([0.5, 0.5])  # up, through the point
+    assert blitter.frame()
+    assert colour_at(fig, ax, 0.2, 0.5) == (255, 0, 0)  # the new line
+    assert colour_at(fig, ax, 0.2, 0.0) == (255, 255, 255)  # the old one is gone
+    assert colour_at(fig, ax, 0.5, 0.5) == (0, 0, 255)  # the point stays on top
+    np.testing.assert_array_equal(pixels(fig), saved(fig))  # exactly what a full draw shows
+    assert blitter.frame()  # the background survived savefig
+    np.testing.assert_array_equal(pixels(fig), saved(fig))
+
+
+def test_blitter_asks_for_a_full_draw_when_the_background_is_stale(scene):
+    fig, ax = scene.fig, scene.ax
+    blitter = plots.Blitter(fig, [scene.line])
+    fig.canvas.draw()
+    assert blitter.frame()
+    ax.set_ylim(-2, 2)  # ticks and labels in the background are now wrong
+    assert not blitter.frame()
+    fig.canvas.draw()
+    assert blitter.frame()
+    ax.set_yscale("symlog")
+    assert not blitter.frame()
+    fig.canvas.draw()
+    blitter.invalidate()  # e.g. a title changed: nothing the blitter can see
+    assert not blitter.frame()
+    fig.canvas.draw()
+    fig.set_size_inches(4, 2)
+    assert not blitter.frame()
+    fig.canvas.draw()
+    ax.legend(handles=[scene.line], labels=["model"])
+    assert not blitter.frame()
+
+
+def test_blitter_keeps_a_legend_on_top(scene):
+    fig, ax, line = scene.fig, scene.ax, scene.line
+    ax.legend(handles=[scene.point], labels=["data"], loc="lower right")
+    blitter = plots.Blitter(fig, [line])
+    fig.canvas.draw()
+    line.set_data([0.5, 1.0], [-0.8, -0.8])  # along the bottom, behind the legend
+    assert blitter.frame()
+    extent = ax.get_legend().get_window_extent()
+    inside = pixels(fig)[int(fig.bbox.height - extent.y0) - 3, int(extent.x1) - 3]
+    assert inside.min() > 200  # the legend's white box, not the red line under it
+    assert colour_at(fig, ax, 0.52, -0.8) == (255, 0, 0)  # the line left of the legend is drawn
 
 
 def test_request_draw_asks_the_canvas(ax, monkeypatch):

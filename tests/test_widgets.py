@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import io
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -10,9 +13,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from labkit import plots, widgets  # noqa: E402
 from labkit.widgets import Playground  # noqa: E402
 
 FAST = {"epochs": 50, "n_train": 20}
@@ -184,3 +189,119 @@ def test_bad_data_gets_a_clear_message_at_construction(data, error, words):
 def test_bad_settings_are_named(name, value):
     with pytest.raises((ValueError, TypeError), match=name):
         Playground(**{name: value})
+
+
+# ---------------------------------------------------------------- frames: blitted or drawn in full
+
+def shown(panel):
+    """The pixels (rows, cols, 3) of the PNG the panel shows."""
+    return np.asarray(PIL.Image.open(io.BytesIO(panel._screen.value)))[..., :3]
+
+
+def drawn_in_full(panel):
+    panel.figure.canvas.draw()
+    return np.asarray(panel.figure.canvas.buffer_rgba())[..., :3].copy()
+
+
+def other_state(panel, scale=1.3):
+    """A model with a visibly different curve, and the run's history: the next frame of a run."""
+    model = copy.deepcopy(panel.model)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(scale)
+    return model, panel.history
+
+
+def test_training_frames_are_blitted_and_show_what_a_full_draw_shows():
+    panel = Playground(epochs=30, n_train=20, max_fps=1000)  # a frame every epoch
+    stats = panel.stats
+    assert stats["frames"] == 31  # 30 epochs and the final picture
+    # full draws: the first frame, the final one, and one per crossed decade of the loss axis
+    assert 25 <= stats["blitted"] <= 29
+    before, blitted = shown(panel), stats["blitted"]
+    assert before.shape == (304, 760, 3)  # the 80-dpi PNG the panel always showed
+    model, history = other_state(panel)
+    panel._frame(model, panel.problem, history, 30)
+    assert stats["blitted"] == blitted + 1
+    after = shown(panel)
+    assert (after != before).any(axis=2).sum() > 100  # the new curve is in the picture
+    np.testing.assert_array_equal(after, drawn_in_full(panel))
+
+
+def test_classification_frames_are_blitted_too():
+    panel = Playground(dataset="moons", epochs=20, n_train=40, max_fps=1000)
+    assert panel.last_error is None and 15 <= panel.stats["blitted"] <= 19
+    before = shown(panel)
+    model, history = other_state(panel, scale=0.5)
+    panel._frame(model, panel.problem, history, 20)
+    after = shown(panel)
+    assert (after != before).any(axis=2).sum() > 1000  # the probability field changed
+    np.testing.assert_array_equal(after, drawn_in_full(panel))
+
+
+def test_a_limit_change_or_the_log_toggle_draws_everything():
+    panel = Playground(**FAST)
+    stats, ax = panel.stats, panel.loss_view.ax
+    blitted = stats["blitted"]
+    panel._frame(panel.model, panel.problem, panel.history, 50)
+    assert stats["blitted"] == blitted + 1
+    low = ax.get_ylim()[0]
+    lower = SimpleNamespace(train_loss=[*panel.history.train_loss, low / 20], val_loss=panel.history.val_loss,
+                            epochs_run=51)
+    panel._frame(panel.model, panel.problem, lower, 50)  # the loss falls below the axis: new limits
+    assert stats["blitted"] == blitted + 1 and ax.get_ylim()[0] < low
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
+    panel._frame(panel.model, panel.problem, lower, 50)
+    assert stats["blitted"] == blitted + 2
+    panel.log_scale.value = False
+    assert stats["blitted"] == blitted + 2 and ax.get_yscale() == "linear"
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
+
+
+IPYMPL_TOOLBAR = "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"  # in ipympl
+
+
+@pytest.fixture
+def ipympl_canvas(monkeypatch):
+    """Panels built in this test get an ipympl canvas, as under %matplotlib widget; sent PNGs are recorded."""
+    from ipympl.backend_nbagg import Canvas, FigureManager
+    from matplotlib.figure import Figure
+
+    def new_figure():
+        fig = Figure(figsize=(9.5, 3.8))
+        FigureManager(Canvas(fig), 0)
+        return fig, fig.canvas
+
+    sent = []
+    monkeypatch.setattr(widgets, "_new_figure", new_figure)
+    monkeypatch.setattr(Canvas, "send_binary", lambda canvas, data: sent.append(data))
+    return sent
+
+
+@pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
+def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkeypatch):
+    asked = []
+    monkeypatch.setattr(plots, "request_draw", asked.append)
+    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    assert panel.stats["frames"] == 31 and len(asked) == 31  # every frame asks the browser for a picture
+    assert panel.stats["blitted"] == 0 and ipympl_canvas == []  # nobody asked back: nothing drawn or sent
+
+
+@pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
+def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, monkeypatch):
+    def browser_pulls(fig):  # the front-end answers draw_idle at once with webagg's "draw" message
+        fig.canvas.handle_event({"type": "draw"})
+
+    monkeypatch.setattr(plots, "request_draw", browser_pulls)
+    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    canvas, stats = panel.figure.canvas, panel.stats
+    assert stats["frames"] == 31 and 25 <= stats["blitted"] <= 29
+    assert len(ipympl_canvas) == 31  # one PNG per frame, full or blitted
+    blitted = stats["blitted"]
+    model, history = other_state(panel)
+    panel._frame(model, panel.problem, history, 30)
+    assert stats["blitted"] == blitted + 1 and len(ipympl_canvas) == 32
+    assert canvas._current_image_mode == "diff"  # only the changed pixels travel
+    last_sent = canvas._last_buff.copy()
+    canvas.draw()
+    np.testing.assert_array_equal(canvas._last_buff, last_sent)  # the browser holds a full draw's picture
