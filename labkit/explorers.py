@@ -6,24 +6,17 @@
 - :class:`LeakageExplorer` (Lab 02): one data leak of :func:`labkit.validation.leakage_demo`
   switched on or off; bars show the training, validation and honest hold-out errors.
 
-They follow the rules of :class:`labkit.widgets.Playground` (see that module's
-docstring): artists are made once and only their data change; all matplotlib work
-happens on the kernel's main thread; a change schedules the recompute as an asyncio
-task one loop turn later and bumps a generation counter, so a burst of changes runs
-only the last one (without a running loop, as in a script, it runs at once); an
-exception in a callback is shown in the panel's status line and kept in
-``last_error``. Unlike the Playground, a recompute here is one call of about a second
-that is not interrupted; a run that was superseded while it computed draws nothing.
+Both are :class:`labkit.widgets.LivePanel`s, which carry the rules of the playground
+(artists made once, all drawing on the kernel's main thread, a burst of changes runs
+only the last one, errors shown in the status line). Unlike the Playground, a
+recompute here is one call of about a second that is not interrupted; a run that was
+superseded while it computed draws nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
-import io
 import textwrap
 import time
-import traceback
 
 import ipywidgets as widgets
 import numpy as np
@@ -35,7 +28,7 @@ from labkit.data import make_identity
 from labkit.extrapolation import SpreadResult
 from labkit.plots import PALETTE
 from labkit.validation import LEAKS, leakage_demo
-from labkit.widgets import _new_figure
+from labkit.widgets import LivePanel, _new_figure
 
 __all__ = ["ACTIVATION_CHOICES", "fit_identity", "ExtrapolationExplorer", "LeakageExplorer"]
 
@@ -52,118 +45,6 @@ def _with(options, value) -> list:
 
 def _seed_box(seed) -> widgets.BoundedIntText:
     return widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=_STYLE)
-
-
-class _Explorer:
-    """What both panels share: scheduling a recompute, showing errors, rendering, closing.
-
-    A subclass makes ``self.controls`` (name -> widget) and its artists, then calls
-    ``_start``; it provides ``_compute(values) -> result``, ``_show(result, values)``
-    (update artists in place) and ``_describe(result) -> str`` (the status line's text).
-    """
-
-    def _start(self) -> None:
-        self.status = widgets.HTML()
-        self.result = self.last_error = None
-        self.runs = 0  # finished recomputes (a storm of changes should add few)
-        self._generation, self._task = 0, None
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values()),
-                                                 layout=widgets.Layout(flex_flow="row wrap")),
-                                    self.status, self._screen])
-        self.refresh()
-
-    def _new_figure(self, figsize):
-        self.figure, self._screen = _new_figure()  # ipympl canvas, or an Agg figure shown as a PNG
-        self.figure.set_size_inches(*figsize)
-        return self.figure
-
-    # ------------------------------------------------------------ public API
-    def state(self) -> dict:
-        """The controls' current values."""
-        return {name: control.value for name, control in self.controls.items()}
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def wait(self) -> None:
-        """Await the scheduled recompute, if any (for notebooks and tests)."""
-        while self.running:
-            await asyncio.wait({self._task})
-
-    def refresh(self) -> None:
-        """Recompute with the current values: now without an event loop, else one loop turn later."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            self._update(self._generation)
-        else:
-            self._task = loop.create_task(self._update_later(self._generation))
-
-    def close(self) -> None:
-        """Stop listening, cancel a pending recompute and free the figure."""
-        import matplotlib.pyplot as plt
-
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        for control in self.controls.values():
-            control.unobserve(self._on_change, names="value")
-        plt.close(self.figure)
-        self.widget.close()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    # ------------------------------------------------------------ scheduling
-    def _on_change(self, change) -> None:
-        try:
-            self.refresh()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    async def _update_later(self, generation: int) -> None:
-        await asyncio.sleep(0)  # the rest of a burst of changes arrives first and supersedes this one
-        if generation == self._generation:
-            self._update(generation)
-
-    def _update(self, generation: int) -> None:
-        try:
-            self.status.value = "Training..."
-            start = time.perf_counter()
-            values = self.state()
-            result = self._compute(values)
-            if generation != self._generation:
-                return  # superseded while computing: the newer run will draw
-            self.result, self.last_error = result, None
-            self._show(result, values)
-            self.runs += 1
-            self.status.value = f"{self._describe(result)} ({time.perf_counter() - start:.2f} s)"
-            self._render()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    def _render(self) -> None:
-        if isinstance(self._screen, widgets.Image):
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png")
-            self._screen.value = buffer.getvalue()
-        else:
-            self.figure.canvas.draw_idle()  # ipympl: the browser asks for the picture when ready
-
-    def _show_error(self, error: BaseException) -> None:
-        self.last_error = error
-        details = html.escape("".join(traceback.format_exception(error)))
-        self.status.value = (f"<b style='color:#b00020'>Error: {html.escape(type(error).__name__)}: "
-                             f"{html.escape(str(error))}</b><details><summary>traceback</summary>"
-                             f"<pre>{details}</pre></details>")
 
 
 # ---------------------------------------------------------------- Lab 03: extrapolation
@@ -183,7 +64,7 @@ def fit_identity(domain_width=1.0, *, activation="relu", width=16, depth=2, n_mo
     return SpreadResult(x, x.copy(), predictions, (-half, half), time.perf_counter() - start)
 
 
-class ExtrapolationExplorer(_Explorer):
+class ExtrapolationExplorer(LivePanel):
     """Networks that learn f(x) = x on a shaded training domain, drawn far beyond it.
 
     Each change retrains ``n_models`` networks (batched, well under a second at the
@@ -220,7 +101,8 @@ class ExtrapolationExplorer(_Explorer):
         self._start()
 
     def _build_views(self) -> None:
-        fig = self._new_figure((9.5, 3.8))
+        self.figure, self._screen = _new_figure((9.5, 3.8))
+        fig = self.figure
         ax = self.ax = fig.add_subplot(1, 1, 1)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9)
         r = self.x_range
@@ -261,7 +143,7 @@ class ExtrapolationExplorer(_Explorer):
 
 # ---------------------------------------------------------------- Lab 02: leakage
 
-class LeakageExplorer(_Explorer):
+class LeakageExplorer(LivePanel):
     """One data leak on or off: bars of training, validation and honest hold-out MSE.
 
     Each change reruns :func:`labkit.validation.leakage_demo` (``n_models`` seeds
@@ -284,7 +166,8 @@ class LeakageExplorer(_Explorer):
         self._start()
 
     def _build_views(self) -> None:
-        fig = self._new_figure((7.5, 3.6))
+        self.figure, self._screen = _new_figure((7.5, 3.6))
+        fig = self.figure
         ax = self.ax = fig.add_subplot(1, 1, 1)
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.1, top=0.84)
         names = ("training", "validation", "honest hold-out")

@@ -19,12 +19,9 @@ hooks and frees the figure.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import html
-import io
 import time
-import traceback
 
 import ipywidgets as widgets
 import numpy as np
@@ -37,7 +34,7 @@ from labkit.models import MLP
 from labkit.monitor import Monitor
 from labkit.plots import PALETTE
 from labkit.train import iter_fit
-from labkit.widgets import _new_figure
+from labkit.widgets import LivePanel, _new_figure
 
 __all__ = ["ACTIVATION_CHOICES", "INIT_CHOICES", "NetSettings", "GradientFlow", "build_net",
            "make_teacher_task", "iter_measure", "measure", "GradientFlowView", "MonitorPanel"]
@@ -49,7 +46,6 @@ INIT_CHOICES = {  # key -> label; "large" is 3 x He: a ReLU layer then multiplie
 }
 MAX_DEPTH = 40
 _ACT_RANGE = (-3.0, 3.0)  # activation histograms; values outside land in the end bins
-_YIELD_EVERY_S = 0.02
 _FRAME_EVERY_S = 0.25
 
 
@@ -266,7 +262,7 @@ class GradientFlowView:
         self.ax_loss_title.set_text(f"loss after {len(losses)} steps: {final}")
 
 
-class MonitorPanel:
+class MonitorPanel(LivePanel):
     """Controls for activation, initialization, batch norm, residual links, depth and seed; each change
     re-measures the gradient flow and trains ``steps`` steps, and the three plots follow in place.
 
@@ -285,28 +281,14 @@ class MonitorPanel:
         self.lr = check_float("lr", lr, min_value=0.0, strict_min=True)
         self.width = check_int("width", width, min_value=1, max_value=1024)
         self.controls = _controls(settings)
-        self.status = widgets.HTML()
-        self.figure, self._screen = _new_figure()
-        self.figure.set_size_inches(11.0, 3.6)
+        self.figure, self._screen = _new_figure((11.0, 3.6))
         self.view = GradientFlowView(self.figure)
-        self.result = self.last_error = None
-        self.runs = 0  # finished runs: a storm of changes should add few
         self._references: dict[tuple[int, int], np.ndarray] = {}
-        self._generation, self._task, self._quiet = 0, None, False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values()),
-                                                 layout=widgets.Layout(flex_flow="row wrap")),
-                                    self.status, self._screen])
-        self.refresh()
+        self._start()
 
     # ------------------------------------------------------------ public API
     def settings(self) -> NetSettings:
         return NetSettings(**self.state())
-
-    def state(self) -> dict:
-        """The controls' values as a plain dict."""
-        return {name: control.value for name, control in self.controls.items()}
 
     def set_state(self, state: dict) -> None:
         """Set several controls at once (checked first) and run once."""
@@ -319,73 +301,15 @@ class MonitorPanel:
             self._quiet = False
         self.refresh()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def wait(self) -> None:
-        """Await the current run, if any (for notebooks and tests)."""
-        while self.running:
-            await asyncio.wait({self._task})
-
-    def refresh(self) -> None:
-        """Run with the current values: at once without an event loop, else one loop turn later."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            self._drive_sync(self._generation)
-        else:
-            self._task = loop.create_task(self._drive_async(self._generation))
-
     def close(self) -> None:
         """Stop listening, cancel a pending run, drop the last model's hooks and free the figure."""
-        import matplotlib.pyplot as plt
-
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        for control in self.controls.values():
-            control.unobserve(self._on_change, names="value")
+        super().close()
         if self.result is not None and self.result.model is not None:
             for module in self.result.model.modules():  # none should be left: probes remove theirs
                 module._forward_hooks.clear()
                 module._forward_pre_hooks.clear()
-        plt.close(self.figure)
-        self.widget.close()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------ running
-    def _drive_sync(self, generation: int) -> None:
-        try:
-            for _ in self._run(generation):
-                pass
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    async def _drive_async(self, generation: int) -> None:
-        await asyncio.sleep(0)  # the rest of a burst of changes arrives first and supersedes this run
-        if generation != self._generation:
-            return
-        try:
-            last_yield = time.perf_counter()
-            for _ in self._run(generation):
-                if time.perf_counter() - last_yield >= _YIELD_EVERY_S:
-                    await asyncio.sleep(0)  # let widget messages in
-                    last_yield = time.perf_counter()
-                if generation != self._generation:
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
     def _run(self, generation: int):
         """One run as a generator: each ``yield`` is a point where a newer run may take over."""
         settings = self.settings()
@@ -417,30 +341,6 @@ class MonitorPanel:
             X, y = make_teacher_task(random_state=settings.seed)
             self._references[key] = _probe(build_net(healthy, width=self.width), X, y)[0]
         return self._references[key]
-
-    def _render(self) -> None:
-        if isinstance(self._screen, widgets.Image):
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png")
-            self._screen.value = buffer.getvalue()
-        else:
-            self.figure.canvas.draw_idle()  # ipympl: the browser asks for the picture when ready
-
-    # ------------------------------------------------------------ events
-    def _on_change(self, change) -> None:
-        if self._quiet:
-            return
-        try:
-            self.refresh()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    def _show_error(self, error: BaseException) -> None:
-        self.last_error = error
-        details = html.escape("".join(traceback.format_exception(error)))
-        self.status.value = (f"<b style='color:#b00020'>Error: {html.escape(type(error).__name__)}: "
-                             f"{html.escape(str(error))}</b><details><summary>traceback</summary>"
-                             f"<pre>{details}</pre></details>")
 
 
 def _controls(s: NetSettings) -> dict[str, widgets.Widget]:

@@ -39,7 +39,8 @@ from labkit._checks import _to_numpy, as_2d_float, check_bool, check_choice, che
 _FIGURES = ("plot_fit", "plot_boundary", "plot_history", "plot_bias_variance",  # from labkit.figures
             "plot_learning_curve")
 
-__all__ = ["FitView", "BoundaryView", "LossView", "Banner", "BiasVarianceView", "Blitter", "request_draw",
+__all__ = ["FitView", "BoundaryView", "LossView", "Banner", "BiasVarianceView", "EnsembleView", "Blitter",
+           "request_draw",
            "PALETTE", *_FIGURES]
 
 # Okabe & Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black
@@ -488,3 +489,41 @@ class Blitter:
         the rest)."""
         return tuple((ax.get_visible(), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
                       ax.get_legend()) for ax in self.figure.axes)
+
+
+class EnsembleView:
+    """K models' curves over a 1-D input, with the truth and the models' mean: bias and variance to see.
+
+    The K thin lines are created once; :meth:`update` changes their data. Where the
+    thin lines fan out, the models disagree (variance); where their mean (thick) leaves
+    the truth (dashed), they agree on the wrong answer (bias).
+    """
+
+    def __init__(self, ax, *, n_models):
+        self.ax = ax
+        self.n_models = check_int("n_models", n_models, min_value=1)
+        self.models = [ax.plot([], [], color=PALETTE[5], lw=0.8, alpha=0.6)[0] for _ in range(self.n_models)]
+        (self.mean,) = ax.plot([], [], color=MODEL, lw=2.2, label="mean of the models")
+        (self.truth,) = ax.plot([], [], color=TRUTH, lw=1.5, ls="--", label="true function")
+        handles = [Line2D([], [], color=PALETTE[5], lw=0.8, label=f"{self.n_models} models"), self.mean,
+                   self.truth]
+        ax.legend(handles=handles, fontsize="small", loc="upper right")
+        self.artists = [*self.models, self.mean, self.truth]
+
+    def update(self, x, predictions, truth=None, *, title="") -> None:
+        """``predictions`` (K, len(x)): one curve per model; ``truth`` the noise-free f(x), if known."""
+        x = _values("x", x)
+        curves = np.asarray(_to_numpy("predictions", predictions), dtype=float)
+        if curves.shape != (self.n_models, len(x)):
+            raise ValueError(f"predictions must have shape (n_models, len(x)) = ({self.n_models}, {len(x)}), "
+                             f"got {curves.shape}")
+        for line, curve in zip(self.models, curves, strict=True):
+            line.set_data(x, _finite_or_nan(curve))
+        self.mean.set_data(x, _finite_or_nan(curves.mean(axis=0)))
+        if truth is None:
+            self.truth.set_data([], [])
+        else:
+            self.truth.set_data(x, _values("truth", truth, len(x)))
+        self.ax.set_title(str(title), fontsize="medium")
+        self.ax.relim()
+        self.ax.autoscale_view()

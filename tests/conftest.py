@@ -47,10 +47,14 @@ def jupyterlab(tmp_path_factory):
                  "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
         env[name] = str(home / name.lower())
     env.pop("MPLBACKEND", None)  # the notebook chooses ipympl itself
+    # Serve a copy: JupyterLab autosaves a notebook it runs, outputs and all, and the
+    # repository's labs must stay without outputs.
+    labs = home / "labs"
+    shutil.copytree(ROOT / "labs", labs, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token = free_port(), secrets.token_urlsafe(24)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT / 'labs'}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={labs}",
         "--LabApp.expose_app_in_browser=True",
     ]
     if os.geteuid() == 0:

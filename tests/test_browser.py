@@ -41,3 +41,28 @@ def test_setup_check_runs_and_its_slider_moves_the_plot(jupyterlab, browser_page
     )
     assert canvas_image(page) != before
     assert page.locator(ERROR_OUTPUT).count() == 0
+
+
+def test_underfitting_lab_runs_and_a_playground_slider_retrains(jupyterlab, browser_page):
+    page = browser_page
+    open_and_run_all(page, jupyterlab, "01_underfitting_overfitting.ipynb")
+    # the last cell's output ("Solved ...") appears once every cell above has run
+    page.locator(".jp-OutputArea-output", has_text="Solved 0 of 5").wait_for(timeout=240_000)
+    page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=60_000)
+    assert page.locator(ERROR_OUTPUT).count() == 0
+
+    panel = page.locator(".jp-OutputArea-output", has=page.locator(".widget-label", has_text="learning rate"))
+    panel.first.scroll_into_view_if_needed()
+    status = panel.first.locator(".widget-html", has_text="Done")
+    status.first.wait_for(timeout=60_000)
+    canvas = panel.first.locator(".jupyter-matplotlib-canvas-div canvas").first
+    before = canvas.evaluate("c => c.toDataURL()")
+    width = panel.first.locator(".widget-hslider", has=page.locator(".widget-label", has_text="width"))
+    handle = width.first.locator(".noUi-handle").first
+    handle.focus()
+    handle.press("ArrowLeft")  # width 32 -> 16: a new run, new frames
+    page.wait_for_function("([c, before]) => c.toDataURL() !== before", arg=[canvas.element_handle(), before],
+                           timeout=20_000)
+    panel.first.locator(".widget-html", has_text="Done").first.wait_for(timeout=60_000)
+    assert "Error" not in panel.first.inner_text()
+    assert page.locator(ERROR_OUTPUT).count() == 0

@@ -175,8 +175,8 @@ def test_an_exception_in_a_callback_is_shown_not_swallowed(monkeypatch):
 
 
 def test_close_frees_the_figure_removes_hooks_and_stops_listening(monkeypatch):
-    def pyplot_figure():  # as under ipympl, where the figure is one of pyplot's
-        return plt.figure(), ipywidgets.Image(format="png")
+    def pyplot_figure(size=(9.5, 3.8)):  # as under ipympl, where the figure is one of pyplot's
+        return plt.figure(figsize=size), ipywidgets.Image(format="png")
 
     monkeypatch.setattr(monitor_panel, "_new_figure", pyplot_figure)
     figures = len(plt.get_fignums())

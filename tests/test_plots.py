@@ -520,3 +520,23 @@ def test_one_call_plots_are_reachable_from_both_modules():
         assert getattr(plots, name) is getattr(figures, name) and name in plots.__all__
     with pytest.raises(AttributeError, match="no attribute 'plot_everything'"):
         plots.plot_everything  # noqa: B018
+
+
+def test_ensemble_view_moves_its_lines_in_place():
+    fig, ax = plt.subplots()
+    view = plots.EnsembleView(ax, n_models=3)
+    children = len(ax.get_children())
+    x = np.linspace(-1, 1, 5)
+    curves = np.arange(15, dtype=float).reshape(3, 5)
+    view.update(x, curves, truth=x, title="width = 8")
+    assert np.allclose(view.models[2].get_ydata(), curves[2])
+    assert np.allclose(view.mean.get_ydata(), curves.mean(axis=0))
+    assert np.allclose(view.truth.get_ydata(), x) and ax.get_title() == "width = 8"
+    view.update(x, -curves)
+    assert np.allclose(view.models[0].get_ydata(), -curves[0]) and len(view.truth.get_ydata()) == 0
+    assert len(ax.get_children()) == children
+    with pytest.raises(ValueError, match="predictions must have shape"):
+        view.update(x, curves[:2])
+    with pytest.raises(ValueError, match="n_models"):
+        plots.EnsembleView(ax, n_models=0)
+    plt.close(fig)

@@ -264,8 +264,11 @@ IPYMPL_TOOLBAR = "ignore:Passing unrecognized arguments to super\\(Toolbar\\):De
 @pytest.fixture
 def ipympl_canvas(monkeypatch):
     """Panels built in this test get an ipympl canvas, as under %matplotlib widget; sent PNGs are recorded."""
-    from ipympl.backend_nbagg import Canvas, FigureManager
+    backend = matplotlib.get_backend()
+    from ipympl.backend_nbagg import Canvas, FigureManager  # importing it makes ipympl pyplot's backend
     from matplotlib.figure import Figure
+
+    matplotlib.use(backend)  # ... which the other tests in this process must not inherit
 
     def new_figure():
         fig = Figure(figsize=(9.5, 3.8))
@@ -305,3 +308,78 @@ def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, mon
     last_sent = canvas._last_buff.copy()
     canvas.draw()
     np.testing.assert_array_equal(canvas._last_buff, last_sent)  # the browser holds a full draw's picture
+
+
+# ---------------------------------------------------------------- closing and the bias-variance panel
+
+def test_close_closes_every_widget_and_stops_listening():
+    panel = Playground(**FAST)
+    runs = panel.history
+    panel.close()
+    assert all(control.comm is None for control in panel.controls.values())
+    assert panel.widget.comm is None and panel.status.comm is None
+    panel.controls["width"].value = 2  # closed: nothing retrains
+    assert panel.history is runs and panel.model.hidden[0].out_features == 32
+
+
+SWEEP = {"n_models": 3, "epochs": 30}
+
+
+def test_bias_variance_panel_sweeps_and_shows_the_models():
+    from labkit.widgets import BiasVariancePanel
+
+    panel = BiasVariancePanel(**SWEEP)
+    result = panel.result
+    assert panel.last_error is None and "lowest test error at width" in panel.status.value
+    assert np.allclose(panel.view.test_error.get_ydata(), result.test_error)
+    assert panel.show.value == result.best_value
+    index = result.values.tolist().index(panel.show.value)
+    assert np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[index, 0])
+
+    runs = panel.runs
+    panel.show.value = result.values[0].item()  # moves lines only: no new sweep
+    assert panel.runs == runs and np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[0, 0])
+    panel.controls["param"].value = "weight_decay"
+    assert panel.runs == runs + 1 and panel.result.param == "weight_decay"
+    assert panel.controls["n_train"].disabled is False
+    panel.controls["param"].value = "n_train"
+    assert panel.controls["n_train"].disabled is True
+    assert list(panel.show.options) == panel.result.values.tolist()
+    panel.close()
+
+
+def test_bias_variance_panel_storm_runs_only_the_last_values():
+    from labkit.widgets import BiasVariancePanel
+
+    async def storm():
+        panel = BiasVariancePanel(**SWEEP)
+        await panel.wait()
+        for i in range(20):
+            panel.controls["noise"].value = [0.1, 0.2, 0.4][i % 3]
+            panel.controls["param"].value = ["width", "depth"][i % 2]
+        panel.controls["noise"].value = 0.5
+        await panel.wait()
+        return panel
+
+    panel = asyncio.run(storm())
+    assert not panel.running and panel.last_error is None
+    assert panel.runs <= 3  # the first, then at most one per loop turn, not one per change
+    assert panel.result.param == "depth" and panel.result.noise[0] == pytest.approx(0.25)
+    panel.close()
+
+
+def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
+    from labkit import widgets as widgets_module
+    from labkit.widgets import BiasVariancePanel
+
+    panel = BiasVariancePanel(**SWEEP)
+    monkeypatch.setattr(widgets_module, "bias_variance_sweep", lambda *a, **k: 1 / 0)
+    panel.controls["seed"].value = 1  # must not raise out of the observer
+    assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
+    panel.close()
+    with pytest.raises(ValueError, match="param"):
+        BiasVariancePanel("height")
+    with pytest.raises(ValueError, match="n_models"):
+        BiasVariancePanel(n_models=1)
+    with pytest.raises(TypeError, match="unknown sweep option"):
+        BiasVariancePanel(widht=3)
