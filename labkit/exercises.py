@@ -89,8 +89,8 @@ class Exercise:
 
     def check(self, answer) -> CheckResult:
         """Judge ``answer``; a wrong one gives a "Not yet" result, never an exception."""
-        if answer is Ellipsis:
-            return CheckResult(False, PLACEHOLDER)
+        if answer is Ellipsis or (isinstance(answer, (list, tuple, set)) and Ellipsis in answer):
+            return CheckResult(False, PLACEHOLDER)  # the cell as it came, [...] included: not an attempt
         self.attempts += 1
         try:
             verdict = self._check(answer)

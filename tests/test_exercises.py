@@ -227,3 +227,9 @@ def _ok(answer):
 def test_bad_arguments(make, error, words):
     with pytest.raises(error, match=words):
         make()
+
+
+def test_a_list_still_holding_the_placeholder_is_not_an_attempt():
+    exercise = Exercise("q", check=expect_set(["a"], ["a", "b"]), hint="h", solution="s")
+    result = exercise.check([...])
+    assert not result.ok and "Replace `...`" in result.message and exercise.attempts == 0
