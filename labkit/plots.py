@@ -318,6 +318,7 @@ class LossView:
 
     def set_log_scale(self, flag) -> None:
         self.log_scale = check_bool("log_scale", flag)
+        self._kept = None  # limits of the other scale mean nothing here
         # "mask": a zero or negative loss is left out on a log axis, not drawn as a plunge to the bottom
         if self.log_scale:
             self.ax.set_yscale("log", nonpositive="mask")
@@ -333,16 +334,29 @@ class LossView:
         self.goal.set_visible(value is not None)
         self._rescale()
 
-    def reset(self, epochs=None) -> None:
-        """Empty both curves (the goal stays) for a new run; ``epochs``, its length, fixes the x-axis."""
+    def reset(self, epochs=None, *, keep_limits=False) -> None:
+        """Empty both curves (the goal stays) for a new run; ``epochs``, its length, fixes the x-axis.
+
+        ``keep_limits=True`` keeps the y-limits (they only grow during the run) and the legend, so
+        that a run like the last one can start without a full redraw (see Blitter).
+        """
         self.epochs = None if epochs is None else check_int("epochs", epochs, min_value=1)
-        self.update([], None)
+        self._kept = self.ax.get_ylim() if check_bool("keep_limits", keep_limits) else None
+        if keep_limits:
+            self.train.set_data([], [])
+            self.val.set_data([], [])
+            self._rescale()
+        else:
+            self.update([], None)
 
     def _rescale(self) -> None:
         shown_epochs = max(len(self.train.get_xdata()), len(self.val.get_xdata()))
         self.ax.set_xlim(0, max(shown_epochs, self.epochs or 1))
         shown = [line.get_ydata() for line in self.artists if line.get_visible()]
         span = _steady_span(shown, log=self.log_scale)
+        kept = getattr(self, "_kept", None)
+        if kept is not None:
+            span = kept if span is None else (min(span[0], kept[0]), max(span[1], kept[1]))
         if span is not None:
             self.ax.set_ylim(span)
         _sync_legend(self, self.artists, loc="upper right")
@@ -439,7 +453,10 @@ class Blitter:
     def __init__(self, fig, changing):
         self.figure = fig
         self._layers = {}  # axes -> what a frame draws there, in the order Axes.draw would
-        for ax in dict.fromkeys(artist.axes for artist in changing):
+        self._on_figure = [a for a in changing if a.axes is None]  # e.g. a banner: drawn last, on top
+        for artist in self._on_figure:
+            artist.set_animated(True)
+        for ax in dict.fromkeys(artist.axes for artist in changing if artist.axes is not None):
             lowest = min(artist.get_zorder() for artist in changing if artist.axes is ax)
             layer = [a for a in ax.get_children()
                      if isinstance(a, _REDRAWN) and a is not ax.patch and a.get_zorder() >= lowest]
@@ -483,6 +500,8 @@ class Blitter:
                     artist.draw(renderer)
         for legend in self._legends:
             renderer.restore_region(legend)
+        for artist in self._on_figure:
+            artist.draw(renderer)
 
     def _scene_now(self) -> tuple:
         """What the background shows that the blitter can see (the renderer covers size and dpi, invalidate()

@@ -383,3 +383,17 @@ def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
         BiasVariancePanel(n_models=1)
     with pytest.raises(TypeError, match="unknown sweep option"):
         BiasVariancePanel(widht=3)
+
+
+def test_a_model_setting_change_blits_even_the_first_frame():
+    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    panel.controls["width"].value = 8  # same data, same run length: the picture's background still fits
+    stats = dict(panel.stats)
+    assert stats["frames"] >= 3 and stats["blitted"] == stats["frames"] - 1  # all but the final picture
+    before = panel.fit_view.train.get_offsets().copy()
+    panel.controls["seed"].value = 4  # new data: the first frame must draw everything
+    stats = dict(panel.stats)
+    assert stats["blitted"] == stats["frames"] - 2  # neither the first nor the final picture
+    assert not np.allclose(before, panel.fit_view.train.get_offsets())
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
+    panel.close()
