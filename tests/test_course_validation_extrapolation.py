@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from labkit.course import lab02, lab03
+from labkit.course import extrapolation, validation
 from labkit.dynamics import compare_horizons
 from labkit.extrapolation import ensemble_spread
 from labkit.validation import compare_splits, validation_optimism
@@ -53,13 +53,13 @@ def solution_answer(exercise):
 # ---------------------------------------------------------------- Lab 02
 
 def test_lab02_numeric_exercises_need_the_labs_results():
-    ex = lab02.exercises()
+    ex = validation.exercises()
     assert [e.name for e in ex] == ["q3", "q4"]
     assert "q1" not in dir(ex) and "q5" not in dir(ex)
 
 
 def test_lab02_q1_wants_the_optimism_of_the_most_configurations(optimism):
-    ex = lab02.exercises(optimism=optimism)
+    ex = validation.exercises(optimism=optimism)
     right = float(optimism.optimism[-1])
     assert right > 0  # the winner of 10 flatters, even in this small run
     assert ex.q1.check(right).ok and ex.q1.check(np.float32(right)).ok
@@ -71,7 +71,7 @@ def test_lab02_q1_wants_the_optimism_of_the_most_configurations(optimism):
 
 
 def test_lab02_q2_wants_how_much_the_random_split_flatters(splits):
-    ex = lab02.exercises(splits=splits)
+    ex = validation.exercises(splits=splits)
     s = splits.summary()
     right = s["random_unseen_error"] / s["random_val_error"]
     assert right > 1.2  # new materials are harder than the random split says
@@ -82,8 +82,8 @@ def test_lab02_q2_wants_how_much_the_random_split_flatters(splits):
 
 
 def test_lab02_q3_wants_exactly_the_leaky_practices():
-    ex = lab02.exercises()
-    leaky = [p for p in lab02.PRACTICES if p in lab02._LEAKY]
+    ex = validation.exercises()
+    leaky = [p for p in validation.PRACTICES if p in validation._LEAKY]
     assert len(leaky) == 4
     assert ex.q3.check(list(reversed(leaky))).ok
     assert ex.q3.check({f" {p.upper()} " for p in leaky}).ok  # case and outer spaces do not matter
@@ -94,7 +94,7 @@ def test_lab02_q3_wants_exactly_the_leaky_practices():
 
 
 def test_lab02_q4_wants_data_mismatch():
-    ex = lab02.exercises()
+    ex = validation.exercises()
     assert ex.q4.check("Data mismatch").ok
     assert ex.q4.check(solution_answer(ex.q4)).ok
     for wrong in ("overfitting", "avoidable bias", "underfitting", 3):
@@ -102,7 +102,7 @@ def test_lab02_q4_wants_data_mismatch():
 
 
 def test_lab02_q5_wants_the_ratio_of_final_rollout_errors(horizons):
-    ex = lab02.exercises(horizons=horizons)
+    ex = validation.exercises(horizons=horizons)
     right = horizons.one_step.final_error / horizons.multi_step.final_error
     assert ex.q5.check(right).ok and ex.q5.check(solution_answer(ex.q5)).ok
     assert not ex.q5.check(1 / right).ok
@@ -110,7 +110,7 @@ def test_lab02_q5_wants_the_ratio_of_final_rollout_errors(horizons):
 
 
 def test_lab02_all_five_with_results_and_progress(optimism, splits, horizons):
-    ex = lab02.exercises(optimism, splits, horizons)
+    ex = validation.exercises(optimism, splits, horizons)
     assert [e.name for e in ex] == ["q1", "q2", "q3", "q4", "q5"]
     ex.q4.check("data mismatch")
     ex.q1.check(float(optimism.optimism[-1]))
@@ -122,7 +122,7 @@ def test_lab02_all_five_with_results_and_progress(optimism, splits, horizons):
 # ---------------------------------------------------------------- Lab 03
 
 def test_lab03_q1_wants_the_spread_ratio(spread):
-    ex = lab03.exercises(spread)
+    ex = extrapolation.exercises(spread)
     s = spread.summary()
     right = s["spread_outside"] / s["spread_inside"]
     assert right > 10  # the networks agree inside and fan out beyond
@@ -130,11 +130,11 @@ def test_lab03_q1_wants_the_spread_ratio(spread):
     assert not ex.q1.check(1 / right).ok
     assert not ex.q1.check(s["error_outside"] / s["error_inside"]).ok  # errors, not spreads
     assert not ex.q1.check(s["spread_outside"]).ok
-    assert "q1" not in dir(lab03.exercises())
+    assert "q1" not in dir(extrapolation.exercises())
 
 
 def test_lab03_q2_wants_the_saturating_activations():
-    ex = lab03.exercises()
+    ex = extrapolation.exercises()
     assert ex.q2.check(["sigmoid", "tanh"]).ok and ex.q2.check(("TANH ", "Sigmoid")).ok
     assert ex.q2.check(solution_answer(ex.q2)).ok
     assert not ex.q2.check(["tanh"]).ok
@@ -143,7 +143,7 @@ def test_lab03_q2_wants_the_saturating_activations():
     assert not ex.q2.check("tanh").ok
 
 
-@pytest.mark.parametrize("activation", lab03.ACTIVATIONS)
+@pytest.mark.parametrize("activation", extrapolation.ACTIVATIONS)
 def test_lab03_q2s_answer_is_what_networks_do(activation):
     # the claim behind q2: far outside the domain, tanh and sigmoid networks are flat, the others rise
     result = ensemble_spread(2, activation=activation, grid=(-4.0, 4.0), n_grid=81, epochs=200,
@@ -156,12 +156,12 @@ def test_lab03_q2s_answer_is_what_networks_do(activation):
 
 
 @pytest.mark.parametrize(("name", "choices", "right"), [
-    ("q3", lab03.STRUCTURE_CHOICES, 3),
-    ("q4", lab03.SIMULATOR_CHOICES, 1),
-    ("q5", lab03.REGION_CHOICES, 1),
+    ("q3", extrapolation.STRUCTURE_CHOICES, 3),
+    ("q4", extrapolation.SIMULATOR_CHOICES, 1),
+    ("q5", extrapolation.REGION_CHOICES, 1),
 ])
 def test_lab03_choice_exercises(name, choices, right):
-    exercise = getattr(lab03.exercises(), name)
+    exercise = getattr(extrapolation.exercises(), name)
     assert exercise.check(choices[right]).ok
     assert exercise.check(solution_answer(exercise)).ok
     for i, wrong in enumerate(choices):
@@ -172,7 +172,7 @@ def test_lab03_choice_exercises(name, choices, right):
 
 
 def test_lab03_progress(spread):
-    ex = lab03.exercises(spread)
+    ex = extrapolation.exercises(spread)
     assert [e.name for e in ex] == ["q1", "q2", "q3", "q4", "q5"]
-    ex.q5.check(lab03.REGION_CHOICES[1])
+    ex.q5.check(extrapolation.REGION_CHOICES[1])
     assert "Solved 1 of 5" in str(ex.progress())

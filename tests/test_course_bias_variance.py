@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from labkit.biasvar import bias_variance_sweep  # noqa: E402
-from labkit.course.lab01 import exercises  # noqa: E402
+from labkit.course.bias_variance import exercises  # noqa: E402
 from labkit.figures import log_axis_suits, plot_learning_curve  # noqa: E402
 from labkit.playground import Settings, errors, run_settings  # noqa: E402
 

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from labkit.course import lab04, lab05  # noqa: E402
+from labkit.course import debugging, gradient_checks  # noqa: E402
 from labkit.gradcheck import check_gradients, compare_with_torch, demo_problem, step_size_sweep  # noqa: E402
 from labkit.models import MLP  # noqa: E402
 from labkit.monitor import Monitor, vanishing_gradients  # noqa: E402
@@ -77,7 +77,7 @@ def copies_autograd(f, w, h=1e-6):
 
 
 def test_q1_accepts_a_central_difference_and_refuses_the_usual_mistakes():
-    ex = lab04.exercises()
+    ex = gradient_checks.exercises()
     assert ex.q1.check(numerical_gradient).ok
     assert ex.q1.check(lambda f, w, h: numerical_gradient(f, w, h).numpy()).ok  # an array is fine too
     one_sided = ex.q1.check(forward_difference)
@@ -95,20 +95,20 @@ def test_q2_wants_the_bottom_of_the_float64_sweep():
     model, X, y, loss = demo_problem(activation="tanh")
     hs, errors = step_size_sweep(model, X, y, loss, hs=np.logspace(-10, -2, 9), max_entries=2)
     best = hs[errors.argmin()]
-    ex = lab04.exercises(sweep=(hs, errors))
+    ex = gradient_checks.exercises(sweep=(hs, errors))
     assert ex.q2.check(best).ok and ex.q2.check(best * 1.5).ok
     assert not ex.q2.check(best * 100).ok and "truncation" in ex.q2.check(best * 100).message
     assert not ex.q2.check(best / 100).ok and "round-off" in ex.q2.check(best / 100).message
     assert not ex.q2.check(-1e-5).ok and not ex.q2.check("1e-5").ok and not ex.q2.check(True).ok
-    assert "q2" not in dir(lab04.exercises())  # q2 needs the lab's sweep
+    assert "q2" not in dir(gradient_checks.exercises())  # q2 needs the lab's sweep
 
 
 def test_choice_and_set_exercises_of_lab04():
-    ex = lab04.exercises()
+    ex = gradient_checks.exercises()
     assert ex.q3.check("round-off").ok and not ex.q3.check("truncation").ok
     assert ex.q4.check(["gelu", "silu"]).ok
     assert not ex.q4.check(["silu"]).ok  # what a float32 check alone would find
-    assert not ex.q4.check(list(lab04.MYSTERY_ACTIVATIONS)).ok
+    assert not ex.q4.check(list(gradient_checks.MYSTERY_ACTIVATIONS)).ok
     hidden = ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert ex.q5.check(hidden).ok
     assert not ex.q5.check(hidden + ["4.weight", "4.bias"]).ok and not ex.q5.check(hidden[:2]).ok
@@ -119,27 +119,28 @@ def test_choice_and_set_exercises_of_lab04():
 def test_mystery_activations_fail_as_the_solutions_say(data):
     X, y, loss = data
     for name in ("tanh", "softsign"):
-        assert check_gradients(lab04.mystery_model(name), X, y, loss).ok, name
-    silu = {t.name: t.verdict for t in check_gradients(lab04.mystery_model("silu"), X, y, loss).tensors}
+        assert check_gradients(gradient_checks.mystery_model(name), X, y, loss).ok, name
+    report = check_gradients(gradient_checks.mystery_model("silu"), X, y, loss)
+    silu = {t.name: t.verdict for t in report.tensors}
     assert {n for n, v in silu.items() if v == "wrong"} == {"0.weight", "0.bias", "2.weight", "2.bias"}
     assert silu["4.weight"] == silu["4.bias"] == "good"
-    gelu = check_gradients(lab04.mystery_model("gelu"), X, y, loss)
+    gelu = check_gradients(gradient_checks.mystery_model("gelu"), X, y, loss)
     assert not gelu.ok and 1e-4 < gelu.max_rel_error < 1e-2  # subtle: "suspicious", not "wrong"
-    correct32 = check_gradients(lab04.mystery_model("softsign"), X, y, loss, dtype=torch.float32)
+    correct32 = check_gradients(gradient_checks.mystery_model("softsign"), X, y, loss, dtype=torch.float32)
     assert not correct32.ok  # in float32 even a correct backward looks suspicious, so GELU hides there
 
 
 def test_torch_gradcheck_with_default_tolerances_passes_the_subtle_bug(data):
-    comparison = compare_with_torch(lab04.mystery_model("gelu"), *data)
+    comparison = compare_with_torch(gradient_checks.mystery_model("gelu"), *data)
     assert comparison.torch_ok and not comparison.ours.ok
 
 
 def test_mystery_model_is_seeded_and_checks_its_name():
-    a, b = lab04.mystery_model("tanh"), lab04.mystery_model("tanh")
+    a, b = gradient_checks.mystery_model("tanh"), gradient_checks.mystery_model("tanh")
     assert torch.equal(a[0].weight, b[0].weight)
     assert "tanh" in repr(a)
     with pytest.raises(ValueError, match="name"):
-        lab04.mystery_model("relu")
+        gradient_checks.mystery_model("relu")
 
 
 # ---------------------------------------------------------------- Lab 05
@@ -147,13 +148,13 @@ def test_mystery_model_is_seeded_and_checks_its_name():
 @pytest.mark.parametrize(("letter", "failing"), [("A", "eval_repeatable"), ("B", "shapes"),
                                                  ("C", "labels_signal")])
 def test_mystery_setups_fail_the_check_their_solution_names(letter, failing):
-    report = lab05.mystery(letter).doctor()
+    report = debugging.mystery(letter).doctor()
     assert failing in report.failed
     assert "logits" not in report.failed  # no false alarm to mislead the learner
 
 
 def test_find_the_bug_exercises():
-    ex = lab05.exercises()
+    ex = debugging.exercises()
     assert ex.q1.check("dropout_at_test").ok and not ex.q1.check("softmax_into_cross_entropy").ok
     assert ex.q2.check("broadcast_n_vs_n1").ok and not ex.q2.check("shapes").ok
     assert ex.q3.check("labels_shuffled").ok and not ex.q3.check("dropout_at_test").ok
@@ -162,13 +163,13 @@ def test_find_the_bug_exercises():
     assert not ex.q7.check("exploding gradients").ok
     assert "q4" not in dir(ex) and "q6" not in dir(ex)  # they need the lab's results
     with pytest.raises(ValueError, match="letter"):
-        lab05.mystery("D")
+        debugging.mystery("D")
 
 
 def test_q4_wants_the_decades_between_output_and_first_layer():
     vanishing = vanishing_gradients(depth=6, width=16)
     decades = np.log10(vanishing["sigmoid"][-1] / vanishing["sigmoid"][0])
-    ex = lab05.exercises(vanishing=vanishing)
+    ex = debugging.exercises(vanishing=vanishing)
     assert decades > 3
     assert ex.q4.check(decades).ok and ex.q4.check(decades + 0.4).ok
     assert not ex.q4.check(decades + 1).ok and not ex.q4.check(-decades).ok
@@ -176,7 +177,7 @@ def test_q4_wants_the_decades_between_output_and_first_layer():
 
 
 def test_q5_remeasures_the_panel_state():
-    ex = lab05.exercises()
+    ex = debugging.exercises()
     assert ex.q5.check({"activation": "sigmoid", "depth": 20, "batch_norm": True}).ok
     assert ex.q5.check({"activation": "sigmoid", "depth": 15, "residual": True}).ok
     plain = ex.q5.check({"activation": "sigmoid", "depth": 20})
@@ -196,6 +197,6 @@ def test_q6_reads_the_dead_fraction_from_the_monitor():
     with Monitor(model) as monitor:
         fit(model, (X, y), epochs=40, lr=0.3, random_state=0)
     dead = float(np.mean([row.dead for row in monitor.summary()]))
-    ex = lab05.exercises(monitor=monitor)
+    ex = debugging.exercises(monitor=monitor)
     assert ex.q6.check(dead).ok
     assert not ex.q6.check(dead + 0.1).ok and not ex.q6.check(dead - 0.1).ok
