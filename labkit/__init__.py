@@ -15,7 +15,7 @@ _SUBMODULES = (
     "runtime", "data", "splits", "models", "train", "batched",
     "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
     "validation", "dynamics", "extrapolation", "gradcheck", "doctor", "bugzoo", "monitor", "course",
-    "explorers", "monitor_panel",
+    "explorers", "monitor_panel", "panels", "blitting",
 )
 
 __all__ = ["setup", "__version__", *_SUBMODULES]

@@ -22,13 +22,16 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from labkit import plots
 from labkit._checks import check_bool, check_choice, check_float, check_int
 from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit.biasvar import PARAMS, bias_variance_sweep
 from labkit.data import make_identity
 from labkit.extrapolation import SpreadResult
+from labkit.figures import log_axis_suits
+from labkit.panels import LivePanel, new_figure, options_with
 from labkit.plots import PALETTE
 from labkit.validation import LEAKS, leakage_demo
-from labkit.widgets import LivePanel, _new_figure
 
 __all__ = ["ACTIVATION_CHOICES", "fit_identity", "ExtrapolationExplorer", "LeakageExplorer"]
 
@@ -36,11 +39,6 @@ ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "elu", "silu")
 _STYLE = {"description_width": "110px"}
 _N_TRAIN = 50  # training points of the extrapolation explorer
 _LEAK_LABELS = {"scaling": "scaling statistics", "duplicates": "duplicated rows", "time_order": "time order"}
-
-
-def _with(options, value) -> list:
-    """Slider options with ``value`` added, so a valid constructor argument can always be shown."""
-    return sorted(set(options) | {value})
 
 
 def _seed_box(seed) -> widgets.BoundedIntText:
@@ -89,19 +87,19 @@ class ExtrapolationExplorer(LivePanel):
         self.controls = {
             "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=activation,
                                            description="activation", style=_STYLE),
-            "width": widgets.SelectionSlider(options=_with([2, 4, 8, 16, 32, 64], width), value=width,
+            "width": widgets.SelectionSlider(options=options_with([2, 4, 8, 16, 32, 64], width), value=width,
                                              description="width", **slider),
             "depth": widgets.IntSlider(value=depth, min=1, max=max(4, depth), description="depth", **slider),
-            "domain_width": widgets.SelectionSlider(options=_with([0.5, 1.0, 2.0, 3.0, 4.0], domain_width),
-                                                    value=domain_width, description="domain width",
-                                                    **slider),
+            "domain_width": widgets.SelectionSlider(
+                options=options_with([0.5, 1.0, 2.0, 3.0, 4.0], domain_width), value=domain_width,
+                description="domain width", **slider),
             "seed": _seed_box(seed),
         }
         self._build_views()
         self._start()
 
     def _build_views(self) -> None:
-        self.figure, self._screen = _new_figure((9.5, 3.8))
+        self.figure, self._screen = new_figure((9.5, 3.8))
         fig = self.figure
         ax = self.ax = fig.add_subplot(1, 1, 1)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9)
@@ -166,7 +164,7 @@ class LeakageExplorer(LivePanel):
         self._start()
 
     def _build_views(self) -> None:
-        self.figure, self._screen = _new_figure((7.5, 3.6))
+        self.figure, self._screen = new_figure((7.5, 3.6))
         fig = self.figure
         ax = self.ax = fig.add_subplot(1, 1, 1)
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.1, top=0.84)
@@ -194,3 +192,95 @@ class LeakageExplorer(LivePanel):
         return (f"validation MSE {result.val_error:.3f}, honest hold-out MSE {result.holdout_error:.3f}: "
                 f"new data give {result.optimism:.1f} times the error validation promised")
 
+
+# ---------------------------------------------------------------- Lab 01: bias and variance
+
+class BiasVariancePanel(LivePanel):
+    """Bias and variance, measured live: choose what to sweep and see the test error split into parts.
+
+    Each change reruns :func:`labkit.biasvar.bias_variance_sweep` (``n_models`` models
+    per value, trained at once by :mod:`labkit.batched`; a second or two on one CPU
+    thread). Left: bias², variance, noise and test error against the swept value.
+    Right: the K models' curves at one value ("show models at"), which moves lines
+    and retrains nothing. ``result`` holds the last
+    :class:`~labkit.biasvar.BiasVarianceResult`; other keywords go to the sweep.
+    """
+
+    _PARAMS = (("width", "width"), ("L2 weight decay", "weight_decay"), ("training-set size", "n_train"),
+               ("depth", "depth"), ("epochs", "epochs"))
+    _busy_text = "Sweeping: training the models..."
+
+    def __init__(self, param: str = "width", *, noise: float = 0.3, n_train: int = 30, n_models: int = 16,
+                 seed: int = 0, **sweep_options):
+        unknown = sorted(set(sweep_options) - {"width", "depth", "weight_decay", "epochs", "lr", "activation",
+                                                "dataset", "n_test"})
+        if unknown:
+            raise TypeError(f"unknown sweep option(s) {unknown}; see labkit.biasvar.bias_variance_sweep")
+        self.n_models = check_int("n_models", n_models, min_value=2, max_value=64)
+        self._options = sweep_options
+        style = {"description_width": "90px"}
+        slider = {"continuous_update": False, "style": style}
+        self.controls = {
+            "param": widgets.Dropdown(options=self._PARAMS, value=check_choice("param", param, PARAMS),
+                                      description="sweep", style=style),
+            "noise": widgets.FloatSlider(value=check_float("noise", noise, min_value=0.0, max_value=1.0),
+                                         min=0.0, max=1.0, step=0.05, description="noise", **slider),
+            "n_train": widgets.SelectionSlider(
+                options=options_with([10, 20, 30, 40, 80, 160], check_int("n_train", n_train, min_value=2)),
+                value=n_train, description="train size", **slider),
+            "seed": _seed_box(check_int("seed", seed, min_value=0, max_value=2**31 - 1)),
+        }
+        self.show = widgets.SelectionSlider(options=[0], description="show models at", **slider)
+        self.figure, self._screen = new_figure((9.5, 3.6))
+        grid = self.figure.add_gridspec(1, 2, left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
+        self.view = plots.BiasVarianceView(self.figure.add_subplot(grid[0, 0]))
+        self.ensemble = plots.EnsembleView(self.figure.add_subplot(grid[0, 1]), n_models=self.n_models)
+        self.show.observe(self._on_show, names="value")
+        self._start(extra=(self.show,))
+
+    def close(self) -> None:
+        self.show.unobserve(self._on_show, names="value")
+        super().close()
+
+    def _compute(self, values: dict):
+        param = values["param"]
+        self.controls["n_train"].disabled = param == "n_train"  # the sweep sets it
+        return bias_variance_sweep(param, noise=values["noise"], n_train=values["n_train"],
+                                   n_models=self.n_models, random_state=values["seed"], **self._options)
+
+    def _show(self, result, values: dict) -> None:
+        self.view.update(result.values, result.bias_squared, result.variance, result.noise, result.test_error,
+                         xlabel=result.param, log_x=log_axis_suits(result.values))
+        best = result.best_value
+        options = result.values.tolist()
+        self._quiet_show = True
+        try:
+            self.show.options = options
+            self.show.value = best if best is not None else options[0]
+        finally:
+            self._quiet_show = False
+        self._show_models()
+
+    def _describe(self, result) -> str:
+        text = (f"{len(result.values)} values x {self.n_models} models; lowest test error at "
+                f"{result.param} = {result.best_value}")
+        if result.n_diverged.any():
+            text += f"; {int(result.n_diverged.sum())} model(s) diverged"
+        return text
+
+    def _on_show(self, change) -> None:
+        if getattr(self, "_quiet_show", False):
+            return
+        try:
+            self._show_models()
+            self._render()
+        except Exception as error:  # shown in the panel, never lost
+            self._show_error(error)
+
+    def _show_models(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        index = result.values.tolist().index(self.show.value)
+        self.ensemble.update(result.x_test, result.predictions[index], result.truth,
+                             title=f"{result.param} = {self.show.value}: {self.n_models} models")

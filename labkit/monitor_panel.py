@@ -32,9 +32,9 @@ from torch import nn
 from labkit._checks import check_bool, check_choice, check_float, check_int
 from labkit.models import MLP
 from labkit.monitor import Monitor
+from labkit.panels import LivePanel, new_figure
 from labkit.plots import PALETTE
 from labkit.train import iter_fit
-from labkit.widgets import LivePanel, _new_figure
 
 __all__ = ["ACTIVATION_CHOICES", "INIT_CHOICES", "NetSettings", "GradientFlow", "build_net",
            "make_teacher_task", "iter_measure", "measure", "GradientFlowView", "MonitorPanel"]
@@ -281,7 +281,7 @@ class MonitorPanel(LivePanel):
         self.lr = check_float("lr", lr, min_value=0.0, strict_min=True)
         self.width = check_int("width", width, min_value=1, max_value=1024)
         self.controls = _controls(settings)
-        self.figure, self._screen = _new_figure((11.0, 3.6))
+        self.figure, self._screen = new_figure((11.0, 3.6))
         self.view = GradientFlowView(self.figure)
         self._references: dict[tuple[int, int], np.ndarray] = {}
         self._start()

@@ -1,10 +1,10 @@
-"""Panels: ipywidgets controls wired to training (labkit.train) and live views (labkit.plots).
+"""The playground: ipywidgets controls wired to training (labkit.train) and live views (labkit.plots).
 
 How a frame reaches the screen
 ------------------------------
 A frame changes artists' data in place, then the figure is shown. While training, only
 the model's curve (or probability image) and the loss curves change, and the loss
-view's limits stay put, so most pictures are *blitted* (:class:`labkit.plots.Blitter`):
+view's limits stay put, so most pictures are *blitted* (:class:`labkit.blitting.Blitter`):
 those artists are redrawn over a background saved at the last full draw, for a tenth
 of a full draw's cost, which is mostly laying out text. A new problem or banner, the
 log-scale toggle, a loss crossing a decade or a resized figure need a full draw, which
@@ -36,23 +36,25 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
-import io
 import time
-import traceback
 
 import ipywidgets as widgets
-import matplotlib
 import numpy as np
-import PIL.Image
 import torch
 
 from labkit import plots
-from labkit._checks import check_choice, check_float, check_int
-from labkit.biasvar import PARAMS, bias_variance_sweep
+from labkit.blitting import Blitter
 from labkit.data import DATASETS
 from labkit.diagnosis import diagnose
-from labkit.figures import log_axis_suits
 from labkit.models import ACTIVATIONS
+from labkit.panels import (
+    YIELD_EVERY_S,
+    close_figure_and_widgets,
+    error_html,
+    new_figure,
+    options_with,
+    png_bytes,
+)
 from labkit.playground import (
     Settings,
     build_model,
@@ -65,15 +67,8 @@ from labkit.playground import (
 )
 from labkit.train import OPTIMIZERS, iter_fit, predict
 
-__all__ = ["Playground", "BiasVariancePanel", "LivePanel", "show_figure", "error_html"]
+__all__ = ["Playground"]
 
-_YIELD_EVERY_S = 0.02  # hand control back to the kernel this often while training
-_TRAINING_KEYS = [name for name in Settings.__dataclass_fields__]
-
-
-def _options(values, current):
-    """Slider options with ``current`` included."""
-    return sorted(set(values) | {current})
 
 
 def _ensure_value(control, value) -> None:
@@ -81,7 +76,7 @@ def _ensure_value(control, value) -> None:
     if isinstance(control, widgets.Dropdown) and value not in _option_values(control):
         control.options = [*control.options, (str(value), value)]
     elif isinstance(control, widgets.SelectionSlider) and value not in control.options:
-        control.options = _options(control.options, value)
+        control.options = options_with(control.options, value)
     elif isinstance(control, widgets.FloatLogSlider):
         exponent = float(np.log10(value))
         control.min, control.max = min(control.min, exponent), max(control.max, exponent)
@@ -159,7 +154,7 @@ class Playground:
         self.status = widgets.HTML()
         self.advice = widgets.HTML()
         self.code_view = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.figure, self._screen = _new_figure()
+        self.figure, self._screen = new_figure()
         self._build_views()
         self.history = self.model = self.problem = self.diagnosis = self.last_error = None
         self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
@@ -236,7 +231,7 @@ class Playground:
         for control in self.controls.values():
             control.unobserve(self._on_change, names="value")
         self.log_scale.unobserve(self._on_log_scale, names="value")
-        _close_figure_and_widgets(self.figure, self.widget)
+        close_figure_and_widgets(self.figure, self.widget)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -277,7 +272,7 @@ class Playground:
                 self._frame(model, problem, history, settings.epochs)
                 last_frame, last_yield = now, time.perf_counter()  # max_fps counts from a frame's start
                 yield
-            elif now - last_yield >= _YIELD_EVERY_S:
+            elif now - last_yield >= YIELD_EVERY_S:
                 last_yield = now
                 yield
             if generation != self._generation:
@@ -296,7 +291,7 @@ class Playground:
         self.loss_view = plots.LossView(loss_ax, log_scale=True)
         self.banner = plots.Banner(fig)
         # what a training frame changes: blitted over a saved background (see the module docstring)
-        self._blitter = plots.Blitter(fig, [self.fit_view.prediction, self.boundary_view.image,
+        self._blitter = Blitter(fig, [self.fit_view.prediction, self.boundary_view.image,
                                             self.loss_view.train, self.loss_view.val, self.banner.text])
         self._scene = None  # what the last full picture showed besides the model: data and run length
         if fig.canvas is self._screen:  # ipympl
@@ -353,7 +348,7 @@ class Playground:
                 self.stats["blitted"] += 1
             else:
                 self.figure.canvas.draw()  # which saves the background for the next frames
-            self._screen.value = _png(self.figure.canvas)
+            self._screen.value = png_bytes(self.figure.canvas)
         else:  # ipympl: the browser asks for the picture when ready, and _send_picture answers
             plots.request_draw(self.figure)
         self.stats["frames"] += 1
@@ -433,281 +428,3 @@ class Playground:
 
 def _option_values(control) -> list:
     return [o[1] if isinstance(o, tuple) else o for o in control.options]
-
-
-def _ipympl_active() -> bool:
-    backend = matplotlib.get_backend().lower()
-    return "ipympl" in backend or backend == "widget"
-
-
-def _png(canvas) -> bytes:
-    """The Agg canvas's pixels as PNG bytes; the fastest compression, as each frame is shown once."""
-    buffer = io.BytesIO()
-    PIL.Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
-
-
-def _new_figure(size=(9.5, 3.8)):
-    """A panel's figure and the widget that shows it (see the module docstring)."""
-    if _ipympl_active():
-        import matplotlib.pyplot as plt
-
-        with plt.ioff():  # shown inside the panel, not a second time below the cell
-            fig = plt.figure(figsize=size)
-        fig.canvas.header_visible = False
-        fig.canvas.footer_visible = False
-        fig.canvas.toolbar_visible = False
-        return fig, fig.canvas
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, dpi=80)  # 9.5 in: a 760 px PNG, the width of the controls above it
-    FigureCanvasAgg(fig)
-    return fig, widgets.Image(format="png")
-
-
-def show_figure(figure, screen) -> None:
-    """Show ``figure``'s current state: a PNG in a core Image widget, or ipympl's pull-on-request draw."""
-    if isinstance(screen, widgets.Image):
-        figure.canvas.draw()
-        screen.value = _png(figure.canvas)
-    else:
-        plots.request_draw(figure)  # ipympl: the browser asks for the picture when it is ready
-
-
-def error_html(error: BaseException) -> str:
-    """A panel's status line for an exception: type and message in red, the traceback folded away."""
-    details = html.escape("".join(traceback.format_exception(error)))
-    return (f"<b style='color:#b00020'>Error: {html.escape(type(error).__name__)}: "
-            f"{html.escape(str(error))}</b><details><summary>traceback</summary><pre>{details}</pre></details>")
-
-
-def _close_figure_and_widgets(figure, root: widgets.Widget) -> None:
-    """Free a panel's figure and close its widget tree (closing the root alone leaves its children alive)."""
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-    pending = [root]
-    while pending:
-        widget = pending.pop()
-        pending.extend(getattr(widget, "children", ()))
-        widget.close()
-
-
-class LivePanel:
-    """The base of the panels that recompute on a change: a few controls, one figure, a status line.
-
-    Rules shared with :class:`Playground` (see the module docstring): artists are made
-    once and only their data change; all matplotlib work stays on the kernel's main
-    thread; a change schedules the recompute as an asyncio task one loop turn later and
-    bumps a generation counter, so a burst of changes runs only the last one (without a
-    running loop, as in a script, it runs at once); an exception is shown in the status
-    line and kept in ``last_error``.
-
-    A subclass makes ``self.controls`` (name -> widget) and its figure
-    (``self.figure, self._screen = _new_figure(size)``) with its artists, then calls
-    :meth:`_start`. It either provides ``_compute(values) -> result``, ``_show(result,
-    values)`` (update artists in place) and ``_describe(result) -> str``, or overrides
-    :meth:`_run`, a generator whose every ``yield`` is a point where a newer run may take over.
-    """
-
-    _busy_text = "Training..."
-
-    def _start(self, extra: tuple = ()) -> None:
-        self.status = widgets.HTML()
-        self.result = self.last_error = None
-        self.runs = 0  # finished recomputes (a storm of changes should add few)
-        self._generation, self._task, self._quiet = 0, None, False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        self.widget = widgets.VBox([row, self.status, self._screen, *extra])
-        self.refresh()
-
-    # ------------------------------------------------------------ public API
-    def state(self) -> dict:
-        """The controls' current values."""
-        return {name: control.value for name, control in self.controls.items()}
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def wait(self) -> None:
-        """Await the scheduled or running recompute, if any (for notebooks and tests)."""
-        while self.running:
-            await asyncio.wait({self._task})
-
-    def refresh(self) -> None:
-        """Recompute with the current values: now without an event loop, else one loop turn later."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            self._drive_sync(self._generation)
-        else:
-            self._task = loop.create_task(self._drive_async(self._generation))
-
-    def close(self) -> None:
-        """Stop listening, cancel a pending recompute, free the figure and close the widgets."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
-        for control in self.controls.values():
-            control.unobserve(self._on_change, names="value")
-        _close_figure_and_widgets(self.figure, self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    # ------------------------------------------------------------ running
-    def _run(self, generation: int):
-        """One recompute: compute, then (if still current) show, describe and render."""
-        self.status.value = self._busy_text
-        start = time.perf_counter()
-        values = self.state()
-        result = self._compute(values)
-        if generation != self._generation:
-            return  # superseded while computing: the newer run will draw
-        self.result, self.last_error = result, None
-        self._show(result, values)
-        self.runs += 1
-        self.status.value = html.escape(f"{self._describe(result)} ({time.perf_counter() - start:.2f} s)")
-        self._render()
-        yield
-
-    def _drive_sync(self, generation: int) -> None:
-        try:
-            for _ in self._run(generation):
-                pass
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    async def _drive_async(self, generation: int) -> None:
-        await asyncio.sleep(0)  # the rest of a burst of changes arrives first and supersedes this run
-        if generation != self._generation:
-            return
-        try:
-            last_yield = time.perf_counter()
-            for _ in self._run(generation):
-                if time.perf_counter() - last_yield >= _YIELD_EVERY_S:
-                    await asyncio.sleep(0)  # let widget messages in
-                    last_yield = time.perf_counter()
-                if generation != self._generation:
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    def _render(self) -> None:
-        show_figure(self.figure, self._screen)
-
-    def _on_change(self, change) -> None:
-        if self._quiet:
-            return
-        try:
-            self.refresh()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    def _show_error(self, error: BaseException) -> None:
-        self.last_error = error
-        self.status.value = error_html(error)
-
-
-class BiasVariancePanel(LivePanel):
-    """Bias and variance, measured live: choose what to sweep and see the test error split into parts.
-
-    Each change reruns :func:`labkit.biasvar.bias_variance_sweep` (``n_models`` models
-    per value, trained at once by :mod:`labkit.batched`; a second or two on one CPU
-    thread). Left: bias², variance, noise and test error against the swept value.
-    Right: the K models' curves at one value ("show models at"), which moves lines
-    and retrains nothing. ``result`` holds the last
-    :class:`~labkit.biasvar.BiasVarianceResult`; other keywords go to the sweep.
-    """
-
-    _PARAMS = (("width", "width"), ("L2 weight decay", "weight_decay"), ("training-set size", "n_train"),
-               ("depth", "depth"), ("epochs", "epochs"))
-    _busy_text = "Sweeping: training the models..."
-
-    def __init__(self, param: str = "width", *, noise: float = 0.3, n_train: int = 30, n_models: int = 16,
-                 seed: int = 0, **sweep_options):
-        unknown = sorted(set(sweep_options) - {"width", "depth", "weight_decay", "epochs", "lr", "activation",
-                                                "dataset", "n_test"})
-        if unknown:
-            raise TypeError(f"unknown sweep option(s) {unknown}; see labkit.biasvar.bias_variance_sweep")
-        self.n_models = check_int("n_models", n_models, min_value=2, max_value=64)
-        self._options = sweep_options
-        style = {"description_width": "90px"}
-        slider = {"continuous_update": False, "style": style}
-        self.controls = {
-            "param": widgets.Dropdown(options=self._PARAMS, value=check_choice("param", param, PARAMS),
-                                      description="sweep", style=style),
-            "noise": widgets.FloatSlider(value=check_float("noise", noise, min_value=0.0, max_value=1.0),
-                                         min=0.0, max=1.0, step=0.05, description="noise", **slider),
-            "n_train": widgets.SelectionSlider(
-                options=_options([10, 20, 30, 40, 80, 160], check_int("n_train", n_train, min_value=2)),
-                value=n_train, description="train size", **slider),
-            "seed": widgets.BoundedIntText(value=check_int("seed", seed, min_value=0, max_value=2**31 - 1),
-                                           min=0, max=2**31 - 1, description="seed", style=style,
-                                           layout=widgets.Layout(width="180px")),
-        }
-        self.show = widgets.SelectionSlider(options=[0], description="show models at", **slider)
-        self.figure, self._screen = _new_figure((9.5, 3.6))
-        grid = self.figure.add_gridspec(1, 2, left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
-        self.view = plots.BiasVarianceView(self.figure.add_subplot(grid[0, 0]))
-        self.ensemble = plots.EnsembleView(self.figure.add_subplot(grid[0, 1]), n_models=self.n_models)
-        self.show.observe(self._on_show, names="value")
-        self._start(extra=(self.show,))
-
-    def close(self) -> None:
-        self.show.unobserve(self._on_show, names="value")
-        super().close()
-
-    def _compute(self, values: dict):
-        param = values["param"]
-        self.controls["n_train"].disabled = param == "n_train"  # the sweep sets it
-        return bias_variance_sweep(param, noise=values["noise"], n_train=values["n_train"],
-                                   n_models=self.n_models, random_state=values["seed"], **self._options)
-
-    def _show(self, result, values: dict) -> None:
-        self.view.update(result.values, result.bias_squared, result.variance, result.noise, result.test_error,
-                         xlabel=result.param, log_x=log_axis_suits(result.values))
-        best = result.best_value
-        options = result.values.tolist()
-        self._quiet_show = True
-        try:
-            self.show.options = options
-            self.show.value = best if best is not None else options[0]
-        finally:
-            self._quiet_show = False
-        self._show_models()
-
-    def _describe(self, result) -> str:
-        text = (f"{len(result.values)} values x {self.n_models} models; lowest test error at "
-                f"{result.param} = {result.best_value}")
-        if result.n_diverged.any():
-            text += f"; {int(result.n_diverged.sum())} model(s) diverged"
-        return text
-
-    def _on_show(self, change) -> None:
-        if getattr(self, "_quiet_show", False):
-            return
-        try:
-            self._show_models()
-            self._render()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    def _show_models(self) -> None:
-        result = self.result
-        if result is None:
-            return
-        index = result.values.tolist().index(self.show.value)
-        self.ensemble.update(result.x_test, result.predictions[index], result.truth,
-                             title=f"{result.param} = {self.show.value}: {self.n_models} models")

@@ -13,7 +13,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from labkit.explorers import ExtrapolationExplorer, LeakageExplorer, fit_identity  # noqa: E402
+from labkit import explorers  # noqa: E402
+from labkit.explorers import BiasVariancePanel, ExtrapolationExplorer, LeakageExplorer, fit_identity  # noqa: E402
 
 QUICK = {"epochs": 60}
 QUICK_LEAK = {"epochs": 20, "n_models": 1}
@@ -203,3 +204,61 @@ def test_leakage_bars_show_the_result_and_the_toggle_changes_them():
 def test_leakage_explorer_rejects_bad_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         LeakageExplorer(**kwargs)
+
+
+# ---------------------------------------------------------------- the bias-variance panel
+
+SWEEP = {"n_models": 3, "epochs": 30}
+
+
+def test_bias_variance_panel_sweeps_and_shows_the_models():
+    panel = BiasVariancePanel(**SWEEP)
+    result = panel.result
+    assert panel.last_error is None and "lowest test error at width" in panel.status.value
+    assert np.allclose(panel.view.test_error.get_ydata(), result.test_error)
+    assert panel.show.value == result.best_value
+    index = result.values.tolist().index(panel.show.value)
+    assert np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[index, 0])
+
+    runs = panel.runs
+    panel.show.value = result.values[0].item()  # moves lines only: no new sweep
+    assert panel.runs == runs and np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[0, 0])
+    panel.controls["param"].value = "weight_decay"
+    assert panel.runs == runs + 1 and panel.result.param == "weight_decay"
+    assert panel.controls["n_train"].disabled is False
+    panel.controls["param"].value = "n_train"
+    assert panel.controls["n_train"].disabled is True
+    assert list(panel.show.options) == panel.result.values.tolist()
+    panel.close()
+
+
+def test_bias_variance_panel_storm_runs_only_the_last_values():
+    async def storm():
+        panel = BiasVariancePanel(**SWEEP)
+        await panel.wait()
+        for i in range(20):
+            panel.controls["noise"].value = [0.1, 0.2, 0.4][i % 3]
+            panel.controls["param"].value = ["width", "depth"][i % 2]
+        panel.controls["noise"].value = 0.5
+        await panel.wait()
+        return panel
+
+    panel = asyncio.run(storm())
+    assert not panel.running and panel.last_error is None
+    assert panel.runs <= 3  # the first, then at most one per loop turn, not one per change
+    assert panel.result.param == "depth" and panel.result.noise[0] == pytest.approx(0.25)
+    panel.close()
+
+
+def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
+    panel = BiasVariancePanel(**SWEEP)
+    monkeypatch.setattr(explorers, "bias_variance_sweep", lambda *a, **k: 1 / 0)
+    panel.controls["seed"].value = 1  # must not raise out of the observer
+    assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
+    panel.close()
+    with pytest.raises(ValueError, match="param"):
+        BiasVariancePanel("height")
+    with pytest.raises(ValueError, match="n_models"):
+        BiasVariancePanel(n_models=1)
+    with pytest.raises(TypeError, match="unknown sweep option"):
+        BiasVariancePanel(widht=3)

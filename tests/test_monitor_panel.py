@@ -178,7 +178,7 @@ def test_close_frees_the_figure_removes_hooks_and_stops_listening(monkeypatch):
     def pyplot_figure(size=(9.5, 3.8)):  # as under ipympl, where the figure is one of pyplot's
         return plt.figure(figsize=size), ipywidgets.Image(format="png")
 
-    monkeypatch.setattr(monitor_panel, "_new_figure", pyplot_figure)
+    monkeypatch.setattr(monitor_panel, "new_figure", pyplot_figure)
     figures = len(plt.get_fignums())
     panel = MonitorPanel(depth=3, **FAST)
     assert len(plt.get_fignums()) == figures + 1

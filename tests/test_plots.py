@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
-from labkit import plots  # noqa: E402
+from labkit import plots
+from labkit.blitting import Blitter  # noqa: E402
 from labkit.models import MLP  # noqa: E402
 from labkit.train import History, fit  # noqa: E402
 
@@ -449,7 +450,7 @@ def saved(fig):
 
 def test_blitted_frame_shows_the_new_data_in_the_right_order(scene):
     fig, ax, line = scene.fig, scene.ax, scene.line
-    blitter = plots.Blitter(fig, [line])
+    blitter = Blitter(fig, [line])
     assert line.get_animated() and scene.point.get_animated()  # the point is drawn above the line
     assert not blitter.frame()  # no background saved yet: the caller must draw in full
     fig.canvas.draw()
@@ -466,7 +467,7 @@ def test_blitted_frame_shows_the_new_data_in_the_right_order(scene):
 
 def test_blitter_asks_for_a_full_draw_when_the_background_is_stale(scene):
     fig, ax = scene.fig, scene.ax
-    blitter = plots.Blitter(fig, [scene.line])
+    blitter = Blitter(fig, [scene.line])
     fig.canvas.draw()
     assert blitter.frame()
     ax.set_ylim(-2, 2)  # ticks and labels in the background are now wrong
@@ -489,7 +490,7 @@ def test_blitter_asks_for_a_full_draw_when_the_background_is_stale(scene):
 def test_blitter_keeps_a_legend_on_top(scene):
     fig, ax, line = scene.fig, scene.ax, scene.line
     ax.legend(handles=[scene.point], labels=["data"], loc="lower right")
-    blitter = plots.Blitter(fig, [line])
+    blitter = Blitter(fig, [line])
     fig.canvas.draw()
     line.set_data([0.5, 1.0], [-0.8, -0.8])  # along the bottom, behind the legend
     assert blitter.frame()

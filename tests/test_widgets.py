@@ -276,7 +276,7 @@ def ipympl_canvas(monkeypatch):
         return fig, fig.canvas
 
     sent = []
-    monkeypatch.setattr(widgets, "_new_figure", new_figure)
+    monkeypatch.setattr(widgets, "new_figure", new_figure)
     monkeypatch.setattr(Canvas, "send_binary", lambda canvas, data: sent.append(data))
     return sent
 
@@ -320,69 +320,6 @@ def test_close_closes_every_widget_and_stops_listening():
     assert panel.widget.comm is None and panel.status.comm is None
     panel.controls["width"].value = 2  # closed: nothing retrains
     assert panel.history is runs and panel.model.hidden[0].out_features == 32
-
-
-SWEEP = {"n_models": 3, "epochs": 30}
-
-
-def test_bias_variance_panel_sweeps_and_shows_the_models():
-    from labkit.widgets import BiasVariancePanel
-
-    panel = BiasVariancePanel(**SWEEP)
-    result = panel.result
-    assert panel.last_error is None and "lowest test error at width" in panel.status.value
-    assert np.allclose(panel.view.test_error.get_ydata(), result.test_error)
-    assert panel.show.value == result.best_value
-    index = result.values.tolist().index(panel.show.value)
-    assert np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[index, 0])
-
-    runs = panel.runs
-    panel.show.value = result.values[0].item()  # moves lines only: no new sweep
-    assert panel.runs == runs and np.allclose(panel.ensemble.models[0].get_ydata(), result.predictions[0, 0])
-    panel.controls["param"].value = "weight_decay"
-    assert panel.runs == runs + 1 and panel.result.param == "weight_decay"
-    assert panel.controls["n_train"].disabled is False
-    panel.controls["param"].value = "n_train"
-    assert panel.controls["n_train"].disabled is True
-    assert list(panel.show.options) == panel.result.values.tolist()
-    panel.close()
-
-
-def test_bias_variance_panel_storm_runs_only_the_last_values():
-    from labkit.widgets import BiasVariancePanel
-
-    async def storm():
-        panel = BiasVariancePanel(**SWEEP)
-        await panel.wait()
-        for i in range(20):
-            panel.controls["noise"].value = [0.1, 0.2, 0.4][i % 3]
-            panel.controls["param"].value = ["width", "depth"][i % 2]
-        panel.controls["noise"].value = 0.5
-        await panel.wait()
-        return panel
-
-    panel = asyncio.run(storm())
-    assert not panel.running and panel.last_error is None
-    assert panel.runs <= 3  # the first, then at most one per loop turn, not one per change
-    assert panel.result.param == "depth" and panel.result.noise[0] == pytest.approx(0.25)
-    panel.close()
-
-
-def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
-    from labkit import widgets as widgets_module
-    from labkit.widgets import BiasVariancePanel
-
-    panel = BiasVariancePanel(**SWEEP)
-    monkeypatch.setattr(widgets_module, "bias_variance_sweep", lambda *a, **k: 1 / 0)
-    panel.controls["seed"].value = 1  # must not raise out of the observer
-    assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
-    panel.close()
-    with pytest.raises(ValueError, match="param"):
-        BiasVariancePanel("height")
-    with pytest.raises(ValueError, match="n_models"):
-        BiasVariancePanel(n_models=1)
-    with pytest.raises(TypeError, match="unknown sweep option"):
-        BiasVariancePanel(widht=3)
 
 
 def test_a_model_setting_change_blits_even_the_first_frame():
