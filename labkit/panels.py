@@ -192,11 +192,8 @@ class LivePanel:
         if generation != self._generation:
             return
         try:
-            last_yield = time.perf_counter()
-            for _ in self._run(generation):
-                if time.perf_counter() - last_yield >= YIELD_EVERY_S:
-                    await asyncio.sleep(0)  # let widget messages in
-                    last_yield = time.perf_counter()
+            for _ in self._run(generation):  # _run yields every YIELD_EVERY_S or so, and after a frame
+                await asyncio.sleep(0)  # let widget messages and the browser's requests for pictures in
                 if generation != self._generation:
                     return
         except asyncio.CancelledError:

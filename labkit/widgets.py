@@ -33,7 +33,6 @@ last values. With no running event loop (a plain script) a change trains at once
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 import time
@@ -49,8 +48,7 @@ from labkit.diagnosis import diagnose
 from labkit.models import ACTIVATIONS
 from labkit.panels import (
     YIELD_EVERY_S,
-    close_figure_and_widgets,
-    error_html,
+    LivePanel,
     new_figure,
     options_with,
     png_bytes,
@@ -125,14 +123,16 @@ def _control_widgets(s: Settings) -> dict[str, widgets.Widget]:
     }
 
 
-class Playground:
+class Playground(LivePanel):
     """Sliders that retrain a small network, with the fit and the loss curves updating live.
 
     ``Playground(width=8, lr=0.1)`` starts from those settings (see
     :class:`labkit.playground.Settings`); ``Playground(data=(X, y))`` trains on your
     own data (1 feature for a curve, 2 for classes). Display it as a notebook cell's
     last expression. ``state()`` / ``set_state()`` save and restore it, and
-    ``code()`` gives plain labkit calls that reproduce the current run.
+    ``code()`` gives plain labkit calls that reproduce the current run. Scheduling,
+    ``wait()``, error display and closing come from :class:`labkit.panels.LivePanel`; the
+    layout, the streaming of frames while training and the Stop button are its own.
     """
 
     def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 12.0, **settings):
@@ -156,9 +156,9 @@ class Playground:
         self.code_view = widgets.HTML(layout=widgets.Layout(display="none"))
         self.figure, self._screen = new_figure()
         self._build_views()
-        self.history = self.model = self.problem = self.diagnosis = self.last_error = None
+        self.history = self.model = self.problem = self.diagnosis = self.last_error = self.result = None
         self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
-        self._generation, self._task, self._quiet = 0, None, False
+        self._generation, self._task, self._quiet, self.runs = 0, None, False, 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.log_scale.observe(self._on_log_scale, names="value")
@@ -194,29 +194,12 @@ class Playground:
     def code(self) -> str:
         return settings_code(self.settings(), user_data=self._data is not None)
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def wait(self) -> None:
-        """Await the current training run (for notebooks and tests)."""
-        while self.running:
-            await asyncio.wait({self._task})
-
-    def retrain(self) -> None:
+    def refresh(self) -> None:
         """Start a new run with the current values; a running one is superseded."""
-        self._generation += 1
         self.stats.update(frames=0, blitted=0, first_frame_s=None, started=time.perf_counter())
-        if self.running:
-            self._task.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            self._drive_sync(self._generation)
-        else:
-            self._task = loop.create_task(self._drive_async(self._generation))
+        super().refresh()
+
+    retrain = refresh
 
     def stop(self) -> None:
         self._generation += 1
@@ -228,32 +211,10 @@ class Playground:
     def close(self) -> None:
         """Stop training, free the figure and close every widget (a closed panel keeps no memory)."""
         self.stop()
-        for control in self.controls.values():
-            control.unobserve(self._on_change, names="value")
         self.log_scale.unobserve(self._on_log_scale, names="value")
-        close_figure_and_widgets(self.figure, self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        super().close()
 
     # ------------------------------------------------------------ training
-    def _drive_sync(self, generation: int) -> None:
-        try:
-            for _ in self._run(generation):
-                pass
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
-
-    async def _drive_async(self, generation: int) -> None:
-        try:
-            for _ in self._run(generation):
-                await asyncio.sleep(0)  # let widget messages and frame requests in
-                if generation != self._generation:
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
 
     def _run(self, generation: int):
         """One training run as a generator: each ``yield`` is a point where another run may take over."""
@@ -390,10 +351,6 @@ class Playground:
         return self._goal if self._goal is not None else goal_error(settings, problem)
 
     # ------------------------------------------------------------ events
-    def _on_change(self, change) -> None:
-        if not self._quiet:
-            self._guarded(self.retrain)
-
     def _on_log_scale(self, change) -> None:
         self._guarded(lambda: (self.loss_view.set_log_scale(change["new"]), self._render()))
 
@@ -410,8 +367,7 @@ class Playground:
             self._show_error(error)
 
     def _show_error(self, error: BaseException) -> None:
-        self.last_error = error
-        self.status.value = error_html(error)
+        super()._show_error(error)
         self.banner.set(f"Error: {error}", level="error")
         try:
             self._render()
