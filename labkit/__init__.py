@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "runtime", "data", "splits", "models", "train", "batched",
     "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
-    "validation", "dynamics", "extrapolation", "gradcheck", "doctor", "bugzoo", "monitor", "course",
-    "explorers", "monitor_panel", "panels", "blitting",
+    "validation", "lockbox", "leakage", "dynamics", "extrapolation", "gradcheck", "finite_differences",
+    "gradcheck_pitfalls", "doctor", "checklist", "forward_checks", "training_checks", "bugzoo", "monitor",
+    "course", "explorers", "monitor_panel", "panels", "blitting",
 )
 
 __all__ = ["setup", "__version__", *_SUBMODULES]

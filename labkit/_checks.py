@@ -101,3 +101,13 @@ def check_same_length(**arrays) -> int:
         listed = ", ".join(f"{name} has {n}" for name, n in lengths.items())
         raise ValueError(f"lengths differ: {listed}; each sample needs one row in every array")
     return next(iter(lengths.values()))
+
+
+def check_interval(name: str, value) -> tuple[float, float]:
+    """A (low, high) pair of finite numbers with low < high, such as a data domain or a plot range."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {value!r}")
+    low, high = check_float(f"{name}[0]", value[0]), check_float(f"{name}[1]", value[1])
+    if low >= high:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
+    return low, high

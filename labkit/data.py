@@ -19,7 +19,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labkit._checks import check_bool, check_choice, check_float, check_int, check_random_state
+from labkit._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_interval,
+    check_random_state,
+)
 from labkit.splits import Split, group_split, scale, train_val_test_split
 
 __all__ = [
@@ -35,14 +42,6 @@ def _check_common(n_samples, noise, random_state, *, min_samples: int = 2):
     noise = check_float("noise", noise, min_value=0.0)
     return n_samples, noise, check_random_state("random_state", random_state)
 
-
-def _check_domain(domain) -> tuple[float, float]:
-    if isinstance(domain, (str, bytes)) or not hasattr(domain, "__len__") or len(domain) != 2:
-        raise TypeError(f"domain must be a (low, high) pair of numbers, got {domain!r}")
-    low, high = check_float("domain[0]", domain[0]), check_float("domain[1]", domain[1])
-    if low >= high:
-        raise ValueError(f"domain must be (low, high) with low < high, got {domain!r}")
-    return low, high
 
 
 # ---------------------------------------------------------------- 1-D regression
@@ -63,7 +62,7 @@ def _truth(fn: Callable[[np.ndarray], np.ndarray], formula: str) -> Callable[[np
 
 def _make_1d(fn, formula, n_samples, noise, domain, random_state, return_function):
     n_samples, noise, rng = _check_common(n_samples, noise, random_state)
-    low, high = _check_domain(domain)
+    low, high = check_interval("domain", domain)
     return_function = check_bool("return_function", return_function)
     f = _truth(fn, formula)
     x = rng.uniform(low, high, size=n_samples)  # (n,)
@@ -276,7 +275,7 @@ def make_pendulum_period(n_samples=100, *, noise=0.0, domain=(0.1, 1.5), random_
     to infinity at pi. A network fitted on small amplitudes has no way to know about
     that wall. ``domain`` must lie within [0, pi).
     """
-    low, high = _check_domain(domain)
+    low, high = check_interval("domain", domain)
     if low < 0 or high >= np.pi:
         raise ValueError(f"domain must lie within [0, pi) radians for a pendulum's amplitude, got {domain!r}")
     return _make_1d(pendulum_period, "pendulum_period(x)", n_samples, noise, domain, random_state,

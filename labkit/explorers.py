@@ -29,9 +29,9 @@ from labkit.biasvar import PARAMS, bias_variance_sweep
 from labkit.data import make_identity
 from labkit.extrapolation import SpreadResult
 from labkit.figures import log_axis_suits
+from labkit.leakage import LEAKS, leakage_demo
 from labkit.panels import LivePanel, new_figure, options_with
 from labkit.plots import PALETTE
-from labkit.validation import LEAKS, leakage_demo
 
 __all__ = ["ACTIVATION_CHOICES", "fit_identity", "ExtrapolationExplorer", "LeakageExplorer"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit._checks import check_float, check_int, check_random_state
+from labkit._checks import check_float, check_int, check_interval, check_random_state
 from labkit.batched import BatchedMLP, fit_batched, predict_batched
 from labkit.data import make_cubic, make_identity, make_pendulum_period, make_sine, pendulum_period
 
@@ -51,14 +51,6 @@ def _train(X, y, *, n_models, width, depth, activation, epochs, lr, seed):
     fit_batched(model, (X, y), epochs=epochs, lr=lr)
     return model
 
-
-def _check_interval(name, value) -> tuple[float, float]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {value!r}")
-    low, high = check_float(f"{name}[0]", value[0]), check_float(f"{name}[1]", value[1])
-    if low >= high:
-        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
-    return low, high
 
 
 def _inside_outside(values, inside) -> tuple[float, float]:
@@ -126,7 +118,7 @@ def ensemble_spread(n_models=16, *, dataset="identity", n_train=50, noise=0.0, g
         raise ValueError(f"dataset must be one of {', '.join(map(repr, SPREAD_DATASETS))}; got {dataset!r}")
     make, domain, default_grid = SPREAD_DATASETS[dataset]
     n_train = check_int("n_train", n_train, min_value=2)
-    low, high = _check_interval("grid", default_grid if grid is None else grid)
+    low, high = check_interval("grid", default_grid if grid is None else grid)
     if dataset == "pendulum" and (low < 0 or high >= np.pi):
         raise ValueError(f"grid must lie within [0, pi) for the pendulum (its period is infinite at pi), "
                          f"got {grid!r}")
@@ -210,7 +202,7 @@ def compare_residual(wiggle=0.0, *, n_models=8, n_train=50, grid=(-3.0, 3.0), n_
     wiggle = check_float("wiggle", wiggle)
     n_models = check_int("n_models", n_models, min_value=1)
     n_train = check_int("n_train", n_train, min_value=2)
-    low, high = _check_interval("grid", grid)
+    low, high = check_interval("grid", grid)
     n_grid = check_int("n_grid", n_grid, min_value=2)
     rng = check_random_state("random_state", random_state)
     start = time.perf_counter()
@@ -302,7 +294,7 @@ def symmetry_demo(penalty=1.0, *, n_models=8, n_train=40, domain=(0.2, 2.0), n_g
         raise ValueError("penalty must be greater than 0 (the result holds both runs: without and with it)")
     n_models = check_int("n_models", n_models, min_value=1)
     n_train = check_int("n_train", n_train, min_value=2)
-    low, high = _check_interval("domain", domain)
+    low, high = check_interval("domain", domain)
     if low < 0:
         raise ValueError(f"domain must lie on x >= 0, so that its mirror image holds no data; got {domain!r}")
     n_grid = check_int("n_grid", n_grid, min_value=3)
@@ -367,7 +359,7 @@ def discrepancy_demo(*, n_models=8, n_train=200, length=(0.25, 1.0), outside_len
     """
     n_models = check_int("n_models", n_models, min_value=1)
     n_train = check_int("n_train", n_train, min_value=2)
-    boxes = {name: _check_interval(name, value) for name, value in
+    boxes = {name: check_interval(name, value) for name, value in
              (("length", length), ("outside_length", outside_length), ("amplitude", amplitude))}
     if boxes["length"][0] <= 0 or boxes["outside_length"][0] <= 0:
         raise ValueError(f"length and outside_length must be positive (metres), got {length!r} and "

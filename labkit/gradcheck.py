@@ -1,22 +1,25 @@
 """Compare back-propagated gradients with finite differences: the gradient check.
 
 For each sampled entry ``w`` of each parameter tensor, the central difference
-``(L(w + h) - L(w - h)) / (2h)`` is compared with what autograd says. A tensor's
-relative error is ``max|a - n| / max(max|a|, max|n|)`` over its sampled entries (``a``
-autograd, ``n`` numeric): the usual per-entry ``|a - n| / max(|a|, |n|)``, measured
-against the tensor's gradient scale so that entries whose gradient is nearly 0 do not
-blow up. Verdicts, for float64 with ``h = 1e-6`` (the thresholds in :data:`THRESHOLDS`):
+``(L(w + h) - L(w - h)) / (2h)`` (:mod:`labkit.finite_differences`) is compared with
+what autograd says. A tensor's relative error is ``max|a - n| / max(max|a|, max|n|)``
+over its sampled entries (``a`` autograd, ``n`` numeric): the usual per-entry
+``|a - n| / max(|a|, |n|)``, measured against the tensor's gradient scale so that
+entries whose gradient is nearly 0 do not blow up. Verdicts, for float64 with
+``h = 1e-6`` (the thresholds in :data:`THRESHOLDS`):
 
 - ``"good"``: at most 1e-7, what a correct backward gives on a smooth function;
 - ``"ok"``: up to 1e-4, fine where the function has kinks (ReLU, max), a hint of a bug
   on a smooth one;
 - ``"suspicious"``: up to 1e-2;
 - ``"wrong"``: above 1e-2, almost surely a bug (or a kink crossed within ``±h``: the
-  report counts those, see :func:`kink_false_alarm`).
+  report counts those, see :func:`labkit.gradcheck_pitfalls.kink_false_alarm`).
 
 float32 carries about 7 digits, so its errors sit near 1e-4..1e-2 even for a correct
-backward (:func:`compare_precisions`, :func:`step_size_sweep`): check in float64.
-Nothing here draws; reports print as markdown tables.
+backward: check in float64. :mod:`labkit.gradcheck_pitfalls` shows when a check
+misleads (precision, step size, kinks, TF32, ``torch.autograd.gradcheck``'s
+tolerances); :func:`demo_problem` is a small problem to check. Nothing here draws;
+reports print as markdown tables.
 """
 
 from __future__ import annotations
@@ -31,17 +34,13 @@ import torch
 from torch import nn
 
 from labkit._checks import check_float, check_int, check_random_state
+from labkit.finite_differences import KinkWatch, central_differences
 from labkit.runtime import get_device
 
-__all__ = [
-    "THRESHOLDS", "verdict", "TensorCheck", "GradCheckReport", "check_gradients", "compare_precisions",
-    "step_size_sweep", "kink_false_alarm", "TF32Effect", "tf32_effect", "TorchComparison",
-    "compare_with_torch", "demo_problem",
-]
+__all__ = ["THRESHOLDS", "verdict", "TensorCheck", "GradCheckReport", "check_gradients", "demo_problem"]
 
 THRESHOLDS = {"good": 1e-7, "ok": 1e-4, "suspicious": 1e-2}  # above 1e-2: "wrong"
 DEFAULT_H = {torch.float64: 1e-6, torch.float32: 1e-3}  # about the cube root of each dtype's epsilon
-_KINKED = (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.ReLU6, nn.Hardtanh)  # ReLU6 is a Hardtanh
 
 
 def verdict(rel_error: float) -> str:
@@ -133,9 +132,9 @@ def check_gradients(model, *data, dtype=torch.float64, h=None, max_entries=20, r
     h = DEFAULT_H[dtype] if h is None else check_float("h", h, min_value=0.0, strict_min=True)
     max_entries = check_int("max_entries", max_entries, min_value=1)
     rng = check_random_state("random_state", random_state)
-    device, notes = _choose_device(device, dtype)
+    device, notes = choose_device(device, dtype)
     work = copy.deepcopy(model).to(device=device, dtype=dtype).eval()
-    loss_of = _loss_closure(work, data, dtype, device)
+    loss_of = loss_closure(work, data, dtype, device)
     tf32 = torch.backends.cuda.matmul.allow_tf32 if device.type == "cuda" else None
     report = GradCheckReport([], [], str(dtype).replace("torch.", ""), str(device), h, tf32, notes)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
@@ -159,7 +158,7 @@ def _run_check(work, loss_of, report, dtype, h, max_entries, rng) -> GradCheckRe
     if why is not None:
         report.skipped.append(("loss", why))
         return report
-    with _KinkWatch(work) as kinks:
+    with KinkWatch(work) as kinks:
         for name, p in params:
             value = lambda: loss_of(work).item()  # noqa: E731
             result = _check_tensor(name, p, value, h, max_entries, rng, kinks)
@@ -182,15 +181,16 @@ def _run_check(work, loss_of, report, dtype, h, max_entries, rng) -> GradCheckRe
     return report
 
 
-def _choose_device(device, dtype) -> tuple[torch.device, list[str]]:
+def choose_device(device, dtype) -> tuple[torch.device, list[str]]:
+    """The device to check on (``device``, or labkit's default) and notes; float64 on MPS moves to the CPU."""
     chosen = get_device(None if device is None else str(device))
     if chosen.type == "mps" and dtype == torch.float64:  # MPS has no float64
         return torch.device("cpu"), ["float64 is not supported on Apple MPS: checked on the CPU"]
     return chosen, []
 
 
-def _loss_closure(work, data, dtype, device):
-    """A function ``model -> loss`` from either calling convention."""
+def loss_closure(work, data, dtype, device):
+    """A function ``model -> loss`` from either calling convention of :func:`check_gradients`."""
     if len(data) == 1 and callable(data[0]):
         loss_fn = data[0]
 
@@ -261,20 +261,7 @@ def _check_tensor(name, p, value, h, max_entries, rng, kinks) -> TensorCheck:
     picks = np.sort(rng.choice(p.numel(), size=min(max_entries, p.numel()), replace=False))
     grad = p.grad if p.grad is not None else torch.zeros_like(p)  # None: autograd thinks L ignores p
     analytic = grad.detach().reshape(-1)[torch.as_tensor(picks, device=p.device)].double().cpu().numpy()
-    numeric, crossed = np.empty(len(picks)), np.zeros(len(picks), dtype=bool)
-    flat = p.data.view(-1)  # a view: writing an entry changes the parameter
-    with torch.no_grad():
-        for k, i in enumerate(picks.tolist()):
-            original = flat[i].item()
-            kinks.take()
-            flat[i] = original + h
-            plus, sides_plus = value(), kinks.take()
-            flat[i] = original - h
-            minus, sides_minus = value(), kinks.take()
-            flat[i] = original
-            numeric[k] = (plus - minus) / (2 * h)
-            crossed[k] = len(sides_plus) != len(sides_minus) or any(
-                not torch.equal(a, b) for a, b in zip(sides_plus, sides_minus, strict=True))
+    numeric, crossed = central_differences(p, picks, value, h, kinks)
     rel = _relative(analytic, numeric)
     rel_clean = _relative(analytic[~crossed], numeric[~crossed]) if (~crossed).any() else math.nan
     return TensorCheck(name, tuple(p.shape), len(picks), rel, float(np.abs(analytic - numeric).max()),
@@ -288,196 +275,6 @@ def _format(value: float) -> str:
 def _relative(analytic: np.ndarray, numeric: np.ndarray) -> float:
     scale = max(np.abs(analytic).max(), np.abs(numeric).max())
     return 0.0 if scale == 0 else float(np.abs(analytic - numeric).max() / scale)
-
-
-class _KinkWatch:
-    """Records, for every ReLU-like module call, which side of its kink(s) each input lies on.
-
-    Comparing the records of the ``w + h`` and ``w - h`` passes tells whether the step
-    crossed a kink. Only modules are seen: ``F.relu`` or ``torch.clamp`` calls are not.
-    """
-
-    def __init__(self, model: nn.Module):
-        self.sides: list[torch.Tensor] = []
-        kinked = [m for m in model.modules() if isinstance(m, _KINKED)]
-        self.handles = [m.register_forward_hook(self._record) for m in kinked]
-
-    def _record(self, module, args, output) -> None:
-        x = args[0]
-        if isinstance(module, nn.Hardtanh):  # kinks at both ends (ReLU6: 0 and 6)
-            self.sides.append(torch.stack((x > module.min_val, x < module.max_val)))
-        else:
-            self.sides.append(x > 0)
-
-    def take(self) -> list[torch.Tensor]:
-        sides, self.sides = self.sides, []
-        return sides
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for handle in self.handles:
-            handle.remove()
-
-
-# ---------------------------------------------------------------- why precision matters
-
-def compare_precisions(model, *data, max_entries=20, random_state=0, device=None) -> dict:
-    """The same check in float32 and float64, each with its default ``h``, keyed "float32" and "float64"."""
-    options = {"max_entries": max_entries, "random_state": random_state, "device": device}
-    return {name: check_gradients(model, *data, dtype=dtype, **options)
-            for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
-
-
-def step_size_sweep(model, *data, hs=None, dtype=torch.float64, max_entries=5, random_state=0,
-                    device=None) -> tuple[np.ndarray, np.ndarray]:
-    """The worst relative error over all tensors for each step size ``h``: ``(hs, errors)``.
-
-    The curve is U-shaped: on the right, the truncation error of the central difference
-    grows like h^2; on the left, round-off grows like epsilon / h (the two losses differ
-    in their last digits, and dividing by 2h magnifies that). ``hs`` None spans 1e-13..1e-1
-    (float64) or 1e-8..1 (float32). Raises ValueError if the loss cannot be checked at all.
-    """
-    if hs is None:
-        hs = np.logspace(-13, -1, 25) if dtype == torch.float64 else np.logspace(-8, 0, 17)
-    hs = np.asarray(hs, dtype=np.float64).reshape(-1)
-    if hs.size == 0 or not np.all(np.isfinite(hs)) or hs.min() <= 0:
-        raise ValueError(f"hs must be a non-empty list of positive step sizes, got {hs!r}")
-    errors = np.empty(len(hs))
-    for i, h in enumerate(hs):
-        report = check_gradients(model, *data, dtype=dtype, h=float(h), max_entries=max_entries,
-                                 random_state=random_state, device=device)
-        if not report.tensors:
-            reasons = "; ".join(why for _, why in report.skipped) or "; ".join(report.notes)
-            raise ValueError(f"cannot sweep h: {reasons}")
-        errors[i] = report.max_rel_error
-    return hs, errors
-
-
-def kink_false_alarm(offset=5e-7, *, h=1e-6) -> GradCheckReport:
-    """A false alarm on purpose: ``sum(relu(w * x + b))`` with one input ``x = offset`` near the kink.
-
-    With w = 1 and b = 0, moving ``b`` by ``±h`` carries that sample across ReLU's kink
-    when ``|offset| < h``: the finite difference averages the slopes 0 and 1 and the bias
-    looks "wrong" although autograd is right. The report's "kinks crossed" column says
-    so; the weight, whose step scales ``x`` and never crosses 0, passes.
-    """
-    offset = check_float("offset", offset)
-    h = check_float("h", h, min_value=0.0, strict_min=True)
-    with torch.random.fork_rng(devices=[]):  # Linear's random init would draw from the global stream
-        model = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
-    with torch.no_grad():
-        model[0].weight.fill_(1.0)
-        model[0].bias.fill_(0.0)
-    X = torch.tensor([[offset], [0.5], [-0.7], [1.2]], dtype=torch.float64)  # (4, 1)
-    return check_gradients(model, X, torch.zeros(4, 1), lambda out, target: (out - target).sum(), h=h)
-
-
-@dataclasses.dataclass(repr=False)
-class TF32Effect:
-    """The float32 check with TF32 matmul off and on (CUDA only; both None elsewhere)."""
-
-    device: str
-    applies: bool
-    message: str
-    tf32_off: GradCheckReport | None = None
-    tf32_on: GradCheckReport | None = None
-
-    def __repr__(self) -> str:
-        return self.message
-
-    def _repr_markdown_(self) -> str:
-        parts = [self.message] + [f"\n\n{r.to_markdown()}" for r in (self.tf32_off, self.tf32_on) if r]
-        return "".join(parts)
-
-
-def tf32_effect(model, *data, max_entries=20, random_state=0, device=None) -> TF32Effect:
-    """Run the float32 check with ``torch.backends.cuda.matmul.allow_tf32`` off, then on; restore it.
-
-    TF32 (NVIDIA Ampere and newer) rounds matmul inputs to 10 mantissa bits, about 3
-    decimal digits: fast, and a gradient check in float32 gets noticeably worse. float64
-    never uses it. On a CPU or MPS device the function only says that TF32 does not apply.
-    """
-    chosen, _ = _choose_device(device, torch.float32)
-    if chosen.type != "cuda":
-        return TF32Effect(str(chosen), False, f"TF32 does not apply on {chosen.type}: it is a matmul mode of "
-                          "NVIDIA GPUs (Ampere and newer); every float32 matmul here is full float32.")
-    before = torch.backends.cuda.matmul.allow_tf32
-    reports = {}
-    try:
-        for flag in (False, True):
-            torch.backends.cuda.matmul.allow_tf32 = flag
-            reports[flag] = check_gradients(model, *data, dtype=torch.float32, max_entries=max_entries,
-                                            random_state=random_state, device=chosen)
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = before
-    off, on = reports[False].max_rel_error, reports[True].max_rel_error
-    major, minor = torch.cuda.get_device_capability(chosen)
-    note = "" if major >= 8 else f" This GPU (compute capability {major}.{minor}) has no TF32: no change."
-    message = (f"float32 gradient check on {chosen}: worst relative error {off:.2e} with TF32 off, {on:.2e} "
-               f"with TF32 on (the setting is back to {before}).{note}")
-    return TF32Effect(str(chosen), True, message, reports[False], reports[True])
-
-
-# ---------------------------------------------------------------- against PyTorch's own
-
-@dataclasses.dataclass(repr=False)
-class TorchComparison:
-    """Our report and ``torch.autograd.gradcheck``'s verdict on the same model and loss."""
-
-    ours: GradCheckReport
-    torch_ok: bool
-    torch_message: str
-
-    def __repr__(self) -> str:
-        ours = f"{'passed' if self.ours.ok else 'FAILED'} (worst {self.ours.max_rel_error:.2e})"
-        return (f"labkit check: {ours}; "
-                f"torch.autograd.gradcheck: {'passed' if self.torch_ok else 'FAILED'} ({self.torch_message})")
-
-
-class _Call(nn.Module):
-    """Wraps ``loss_fn(model)`` as a module, so ``functional_call`` can swap the model's parameters."""
-
-    def __init__(self, model, loss_of):
-        super().__init__()
-        self.model, self.loss_of = model, loss_of
-
-    def forward(self):
-        return self.loss_of(self.model)
-
-
-def compare_with_torch(model, *data, max_entries=20, random_state=0, device=None, atol=1e-5,
-                       rtol=1e-3) -> TorchComparison:
-    """Run :func:`check_gradients` and ``torch.autograd.gradcheck`` (float64, eps=1e-6) on the same loss.
-
-    PyTorch's check differentiates with respect to every parameter entry (its fast mode
-    above 5000 entries) and passes when ``|a - n| <= atol + rtol * |n|`` entry by entry.
-    """
-    atol, rtol = check_float("atol", atol, min_value=0.0), check_float("rtol", rtol, min_value=0.0)
-    ours = check_gradients(model, *data, max_entries=max_entries, random_state=random_state, device=device)
-    if not ours.tensors:
-        reasons = [why for _, why in ours.skipped] + ours.notes
-        return TorchComparison(ours, False, "not run: " + "; ".join(reasons))
-    chosen, _ = _choose_device(device, torch.float64)
-    work = copy.deepcopy(model).to(device=chosen, dtype=torch.float64).eval()
-    call = _Call(work, _loss_closure(work, data, torch.float64, chosen))
-    named = [(n, p) for n, p in work.named_parameters() if p.requires_grad and p.dtype.is_floating_point]
-    names = [f"model.{n}" for n, _ in named]
-    inputs = tuple(p.detach().clone().requires_grad_(True) for _, p in named)
-
-    def loss_of_params(*params):
-        return torch.func.functional_call(call, dict(zip(names, params, strict=True)), ())
-
-    fast = sum(p.numel() for p in inputs) > 5000
-    try:
-        torch.autograd.gradcheck(loss_of_params, inputs, eps=1e-6, atol=atol, rtol=rtol, fast_mode=fast)
-    except RuntimeError as error:  # GradcheckError is a RuntimeError
-        first = str(error).strip().splitlines()[0]
-        for k, (name, _) in enumerate(named):
-            first = first.replace(f"input {k},", f"input {k} ({name}),")
-        return TorchComparison(ours, False, first)
-    return TorchComparison(ours, True, f"atol={atol:g}, rtol={rtol:g}{', fast mode' * fast}")
 
 
 def demo_problem(*, activation="relu", n_samples=32, random_state=0):

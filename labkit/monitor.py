@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit._checks import check_bool, check_float, check_int, check_random_state
+from labkit._checks import check_bool, check_int, check_interval, check_random_state
 from labkit.models import ACTIVATIONS, MLP
 
 __all__ = [
@@ -81,8 +81,8 @@ class Monitor:
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.capacity = check_int("capacity", capacity, min_value=1)
         self.bins = check_int("bins", bins, min_value=2)
-        self.act_range = _check_range("act_range", act_range)
-        self.grad_log10_range = _check_range("grad_log10_range", grad_log10_range)
+        self.act_range = check_interval("act_range", act_range)
+        self.grad_log10_range = check_interval("grad_log10_range", grad_log10_range)
         self.train_only = check_bool("train_only", train_only)
         self.model, self.steps, self._recording = model, 0, False
         self._calls: dict[str, int] = {}
@@ -207,14 +207,6 @@ class Monitor:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def _check_range(name, value) -> tuple[float, float]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {value!r}")
-    low, high = check_float(f"{name}[0]", value[0]), check_float(f"{name}[1]", value[1])
-    if low >= high:
-        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
-    return low, high
 
 
 def _pick_modules(model: nn.Module, modules) -> list[tuple[str, nn.Module]]:

@@ -22,6 +22,27 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread_for_the_session():
+    """labkit's thread policy (see runtime.configure_threads): tiny models run fastest on one thread.
+    Session-wide, so that module-scoped fixtures computing results run under it too."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(_one_thread_for_the_session):
+    """Back to one thread after a test that changed it (the runtime tests do)."""
+    import torch
+
+    yield
+    torch.set_num_threads(1)
+
+
 def chromium_path() -> str:
     """Debian's chromium; in CI a missing browser fails the test instead of skipping it."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")

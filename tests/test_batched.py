@@ -21,15 +21,6 @@ RTOL, ATOL = 1e-4, 1e-6
 K = 4
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy: tiny models run faster on one thread, and far faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def make_data(n=64, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-2, 2, size=(n, 1))

@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from labkit.batched import bias_variance
 from labkit.biasvar import DEFAULT_VALUES, PARAMS, BiasVarianceResult, bias_variance_sweep
 
 SMALL = dict(n_models=8, n_test=100, random_state=0)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy (runtime.configure_threads): tiny models run fastest on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

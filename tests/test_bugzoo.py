@@ -15,15 +15,6 @@ from labkit import bugzoo
 from labkit.doctor import CHECKS
 from labkit.train import History
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # bug -> the doctor checks that catch it (other checks may fail too: a NaN spoils most of them)
 CATCHES = {
     "forgot_zero_grad": {"grads_reset"},

@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 from labkit.biasvar import bias_variance_sweep  # noqa: E402
 from labkit.course.bias_variance import exercises  # noqa: E402
@@ -17,14 +16,6 @@ from labkit.figures import log_axis_suits, plot_learning_curve  # noqa: E402
 from labkit.playground import Settings, errors, run_settings  # noqa: E402
 
 OVERFIT = {"width": 256, "n_train": 10, "noise": 0.3, "epochs": 2000}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

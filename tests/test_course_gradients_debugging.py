@@ -12,18 +12,11 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from labkit.course import debugging, gradient_checks  # noqa: E402
-from labkit.gradcheck import check_gradients, compare_with_torch, demo_problem, step_size_sweep  # noqa: E402
+from labkit.gradcheck import check_gradients, demo_problem  # noqa: E402
+from labkit.gradcheck_pitfalls import compare_with_torch, step_size_sweep  # noqa: E402
 from labkit.models import MLP  # noqa: E402
 from labkit.monitor import Monitor, vanishing_gradients  # noqa: E402
 from labkit.train import fit  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

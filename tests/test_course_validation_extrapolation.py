@@ -7,20 +7,11 @@ import re
 
 import numpy as np
 import pytest
-import torch
 
 from labkit.course import extrapolation, validation
 from labkit.dynamics import compare_horizons
 from labkit.extrapolation import ensemble_spread
 from labkit.validation import compare_splits, validation_optimism
-
-
-@pytest.fixture(autouse=True, scope="module")  # module scope: it must come before the results below
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

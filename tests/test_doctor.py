@@ -14,14 +14,6 @@ from labkit.doctor import CHECKS, doctor, explain_checks, standard_step
 from labkit.models import MLP
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def blobs(n=96, seed=0):
     """Three standardized Gaussian blobs in 2-D: float X (n, 2), integer y (n,)."""
     rng = np.random.default_rng(seed)

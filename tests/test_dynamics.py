@@ -26,15 +26,6 @@ from labkit.dynamics import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy (runtime.configure_threads): tiny models run fastest on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class Frozen(nn.Module):
     """A 'model' that predicts no motion at all: next state = state."""
 

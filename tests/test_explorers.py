@@ -11,21 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 from labkit import explorers  # noqa: E402
 from labkit.explorers import BiasVariancePanel, ExtrapolationExplorer, LeakageExplorer, fit_identity  # noqa: E402
 
 QUICK = {"epochs": 60}
 QUICK_LEAK = {"epochs": 20, "n_models": 1}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def curves(panel):

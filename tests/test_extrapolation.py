@@ -29,16 +29,6 @@ from labkit.extrapolation import (
 from labkit.models import MLP
 from labkit.train import fit, predict
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy (runtime.configure_threads): tiny models run fastest on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ---------------------------------------------------------------- ensemble spread
 
 def test_models_agree_inside_the_domain_and_fan_out_outside():

@@ -1,4 +1,4 @@
-"""labkit.gradcheck: finite differences catch wrong backward passes, and precision matters."""
+"""labkit.gradcheck and its pitfalls: finite differences catch wrong backward passes; precision matters."""
 
 from __future__ import annotations
 
@@ -9,14 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from labkit import gradcheck as gc
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from labkit import gradcheck_pitfalls as pitfalls
 
 
 class Cube(torch.autograd.Function):
@@ -62,14 +55,14 @@ def test_a_wrong_custom_backward_is_caught_and_a_correct_one_passes():
 
 
 def test_torch_gradcheck_agrees_on_both_functions():
-    bad, good = gc.compare_with_torch(*cube_problem(True)), gc.compare_with_torch(*cube_problem(False))
+    bad, good = (pitfalls.compare_with_torch(*cube_problem(wrong)) for wrong in (True, False))
     assert not bad.torch_ok and not bad.ours.ok and "first.weight" in bad.torch_message
     assert good.torch_ok and good.ours.ok
     assert "FAILED" in repr(bad) and "passed" in repr(good)
 
 
 def test_float64_check_of_a_small_mlp_passes_and_float32_shows_larger_errors():
-    reports = gc.compare_precisions(*gc.demo_problem())
+    reports = pitfalls.compare_precisions(*gc.demo_problem())
     f32, f64 = reports["float32"], reports["float64"]
     assert f64.ok and all(t.verdict == "good" for t in f64.tensors) and f64.max_rel_error < 1e-7
     assert f32.dtype == "float32" and f32.h == 1e-3
@@ -78,7 +71,7 @@ def test_float64_check_of_a_small_mlp_passes_and_float32_shows_larger_errors():
 
 
 def test_the_step_size_sweep_is_u_shaped():
-    hs, errors = gc.step_size_sweep(*gc.demo_problem(activation="tanh"))
+    hs, errors = pitfalls.step_size_sweep(*gc.demo_problem(activation="tanh"))
     best = int(np.argmin(errors))
     assert 0 < best < len(hs) - 1 and 1e-7 < hs[best] < 1e-3
     assert errors[0] > 1e4 * errors[best] and errors[-1] > 1e4 * errors[best]  # round-off, truncation
@@ -86,11 +79,11 @@ def test_the_step_size_sweep_is_u_shaped():
 
 
 def test_a_kink_within_h_gives_a_counted_false_alarm():
-    alarm = {t.name: t for t in gc.kink_false_alarm(offset=5e-7, h=1e-6).tensors}
+    alarm = {t.name: t for t in pitfalls.kink_false_alarm(offset=5e-7, h=1e-6).tensors}
     assert alarm["0.bias"].verdict == "wrong" and alarm["0.bias"].n_kinks == 1
     assert alarm["0.weight"].verdict == "good" and alarm["0.weight"].n_kinks == 0
-    assert "crossed a ReLU kink" in repr(gc.kink_false_alarm(offset=5e-7))
-    assert gc.kink_false_alarm(offset=5e-6, h=1e-6).ok  # the kink is farther than h: no alarm
+    assert "crossed a ReLU kink" in repr(pitfalls.kink_false_alarm(offset=5e-7))
+    assert pitfalls.kink_false_alarm(offset=5e-6, h=1e-6).ok  # the kink is farther than h: no alarm
 
 
 def test_kinks_are_counted_in_a_relu_net_and_excluded_from_the_clean_error():
@@ -176,7 +169,7 @@ def test_integer_and_frozen_parameters_are_skipped_with_a_reason():
 
 
 def test_tf32_is_reported_and_restored_or_said_not_to_apply():
-    effect = gc.tf32_effect(*gc.demo_problem(), max_entries=3)
+    effect = pitfalls.tf32_effect(*gc.demo_problem(), max_entries=3)
     if not torch.cuda.is_available():
         assert not effect.applies and "does not apply" in repr(effect) and effect.tf32_on is None
         assert gc.check_gradients(*gc.demo_problem(), max_entries=2).tf32 is None
@@ -205,9 +198,9 @@ def test_bad_calling_conventions_are_explained():
     with pytest.raises(TypeError, match="loss must be a function"):
         gc.check_gradients(model, X, y, "mse")
     with pytest.raises(ValueError, match="hs must be"):
-        gc.step_size_sweep(model, X, y, loss, hs=[1e-3, -1.0])
+        pitfalls.step_size_sweep(model, X, y, loss, hs=[1e-3, -1.0])
     with pytest.raises(ValueError, match="cannot sweep h"):
-        gc.step_size_sweep(nn.Linear(2, 1), lambda m: m(torch.ones(1, 2)).sum().detach(), hs=[1e-3])
+        pitfalls.step_size_sweep(nn.Linear(2, 1), lambda m: m(torch.ones(1, 2)).sum().detach(), hs=[1e-3])
 
 
 def test_unused_parameters_are_skipped_and_a_loss_ignoring_its_model_is_not_a_pass():
@@ -236,4 +229,4 @@ def test_verdict_bands_and_their_argument():
     with pytest.raises(TypeError, match="rel_error must be a number"):
         gc.verdict("small")
     with pytest.raises(ValueError, match="rtol must be at least 0"):
-        gc.compare_with_torch(*gc.demo_problem(), rtol=-1.0)
+        pitfalls.compare_with_torch(*gc.demo_problem(), rtol=-1.0)

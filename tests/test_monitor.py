@@ -15,14 +15,6 @@ from labkit import monitor as mon
 from labkit.models import MLP
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def problem(depth=2, width=16, n=32):
     torch.manual_seed(0)
     model = MLP(2, 3, width=width, depth=depth)

@@ -12,20 +12,11 @@ import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 from labkit import monitor_panel  # noqa: E402
 from labkit.monitor_panel import GradientFlowView, MonitorPanel, NetSettings, measure  # noqa: E402
 
 FAST = {"steps": 10}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def plotted(panel):

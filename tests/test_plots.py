@@ -26,15 +26,6 @@ from labkit.train import History, fit  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models train faster on one thread, and far faster on a busy machine (as in test_train)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def ax():
     fig, ax = plt.subplots()

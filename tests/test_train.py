@@ -15,15 +15,6 @@ from labkit.models import MLP, SmallCNN
 from labkit.train import History, evaluate, fit, iter_fit, predict
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy: tiny models run faster on one thread, and far faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""labkit.validation: the lockbox counts, and every demo shows the effect it claims.
+"""labkit.validation, lockbox and leakage: the lockbox counts, and every demo shows the effect it claims.
 
 The demos run at reduced sizes (fewer epochs, models and repeats: about a second or
 less each). Every effect asserted here held at these sizes for each of seeds 0-4; the
@@ -15,29 +15,18 @@ import numpy as np
 import pytest
 import torch
 
+from labkit import leakage, lockbox, validation
+from labkit.leakage import LEAKS, LeakageResult, leakage_demo
+from labkit.lockbox import Lockbox
 from labkit.models import MLP
 from labkit.validation import (
-    LEAKS,
-    LeakageResult,
-    Lockbox,
     MismatchResult,
     OptimismResult,
     SplitComparison,
     compare_splits,
-    leakage_demo,
     mismatch_demo,
     validation_optimism,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """labkit's thread policy (runtime.configure_threads): tiny models run fastest on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 # ---------------------------------------------------------------- Lockbox
 
@@ -203,3 +192,11 @@ def test_bad_arguments_raise_naming_the_argument(function, kwargs, error, argume
     with pytest.raises(error, match=argument) as info:
         function(**kwargs)
     assert "must" in str(info.value) or "one of" in str(info.value)
+
+
+def test_lockbox_and_leakage_stay_importable_from_validation():
+    """labkit.validation re-exports what moved to labkit.lockbox and labkit.leakage (the same objects)."""
+    for module in (lockbox, leakage):
+        for name in module.__all__:
+            assert getattr(validation, name) is getattr(module, name)
+            assert name in validation.__all__

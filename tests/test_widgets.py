@@ -23,14 +23,6 @@ from labkit.widgets import Playground  # noqa: E402
 FAST = {"epochs": 50, "n_train": 20}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def prediction(panel):
     return np.asarray(panel.fit_view.artists[2].get_ydata(), dtype=float).copy()
 
