@@ -66,3 +66,24 @@ def test_underfitting_lab_runs_and_a_playground_slider_retrains(jupyterlab, brow
     panel.first.locator(".widget-html", has_text="Done").first.wait_for(timeout=60_000)
     assert "Error" not in panel.first.inner_text()
     assert page.locator(ERROR_OUTPUT).count() == 0
+
+
+def test_extrapolation_lab_runs_and_its_explorer_redraws(jupyterlab, browser_page):
+    page = browser_page
+    open_and_run_all(page, jupyterlab, "03_neural_nets_dont_extrapolate.ipynb")
+    page.locator(".jp-OutputArea-output", has_text="Solved 0 of").wait_for(timeout=240_000)
+    page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=60_000)
+    assert page.locator(ERROR_OUTPUT).count() == 0
+
+    panel = page.locator(".jp-OutputArea-output",
+                         has=page.locator(".widget-label", has_text="domain width")).first
+    panel.scroll_into_view_if_needed()
+    panel.locator(".widget-html", has_text="MSE inside the domain").first.wait_for(timeout=60_000)
+    canvas = panel.locator(".jupyter-matplotlib-canvas-div canvas").first
+    before = canvas.evaluate("c => c.toDataURL()")
+    panel.locator(".widget-dropdown select").first.select_option("tanh")  # retrain with another activation
+    page.wait_for_function("([c, before]) => c.toDataURL() !== before", arg=[canvas.element_handle(), before],
+                           timeout=30_000)
+    panel.locator(".widget-html", has_text="MSE inside the domain").first.wait_for(timeout=60_000)
+    assert "Error" not in panel.inner_text()
+    assert page.locator(ERROR_OUTPUT).count() == 0
