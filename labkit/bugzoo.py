@@ -25,7 +25,7 @@ from torch import nn
 from labkit._checks import check_bool, check_int
 from labkit.doctor import CHECKS, doctor, standard_step
 from labkit.models import MLP
-from labkit.train import History
+from labkit.train import History, evaluating
 
 __all__ = ["Setup", "Bug", "BUGS", "get_bug", "CatchMatrix", "catch_matrix"]
 
@@ -114,23 +114,16 @@ def _adam(model):
 
 def _metric(model, X, y, classify) -> float:
     """Accuracy, or RMSE over matching shapes, in eval mode."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
+    with evaluating(model):
         out = model(X)
-    model.train(was_training)
     if classify:
         return (out.argmax(1) == y).double().mean().item()
     return (out.reshape(-1) - y.reshape(-1)).pow(2).mean().sqrt().item()
 
 
 def _eval_loss(s: Setup) -> torch.Tensor:
-    was_training = s.model.training
-    s.model.eval()
-    with torch.no_grad():
-        loss = s.loss_fn(s.model(s.X_test), s.y_test)
-    s.model.train(was_training)
-    return loss
+    with evaluating(s.model):
+        return s.loss_fn(s.model(s.X_test), s.y_test)
 
 
 # ---------------------------------------------------------------- data and models

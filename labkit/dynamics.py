@@ -23,6 +23,7 @@ from torch import nn
 
 from labkit._checks import _to_numpy, check_float, check_int, check_random_state
 from labkit.models import MLP
+from labkit.train import evaluating
 
 __all__ = [
     "simulate_pendulum", "one_step_pairs", "windows", "StepModel", "fit_dynamics", "rollout",
@@ -168,15 +169,10 @@ def rollout(model, x0, n_steps) -> np.ndarray:
         raise ValueError(f"x0 must be finite start states of shape (d,) or (n, d), got shape {start.shape}")
     state = torch.as_tensor(np.atleast_2d(start), dtype=torch.float32, device=device)
     states = [state]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for _ in range(n_steps):
-                state = model(state)
-                states.append(state)
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        for _ in range(n_steps):
+            state = model(state)
+            states.append(state)
     path = torch.stack(states, dim=1).double().cpu().numpy()  # (n, n_steps + 1, d)
     path[:, 0] = np.atleast_2d(start)  # the start exactly as given, not rounded to float32
     return path[0] if start.ndim == 1 else path

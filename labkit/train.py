@@ -37,7 +37,8 @@ from labkit._checks import (
 )
 from labkit.runtime import get_device
 
-__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "OPTIMIZERS", "SCHEDULES", "TASKS"]
+__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "OPTIMIZERS", "SCHEDULES",
+           "TASKS"]
 
 TASKS = ("regression", "classification")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
@@ -140,7 +141,7 @@ def _place(model, device) -> torch.device:
 
 
 @contextlib.contextmanager
-def _evaluating(model):
+def evaluating(model):
     """Eval mode (dropout off, batch norm's running statistics) and no gradients; mode restored after."""
     was_training = model.training
     model.eval()
@@ -156,7 +157,7 @@ def _check_data(model, name: str, data, task: str | None, device) -> tuple[str, 
     task = check_choice("task", _infer_task(_unpack(name, data)[1]) if task is None else task, TASKS)
     X, y = _pair(name, data, task, device)
     try:
-        with _evaluating(model):
+        with evaluating(model):
             out = model(X[:2])
     except RuntimeError as error:
         raise ValueError(f"model cannot take {name} X of shape {tuple(X.shape)}: {error}") from error
@@ -236,7 +237,7 @@ def _train_epoch(model, batches, loss_fn, optimizer, penalty, classify) -> tuple
 
 def _measure(model, X, y, loss_fn, classify) -> tuple[float, float]:
     """(loss, metric) of ``model`` on (X, y), in eval mode."""
-    with _evaluating(model):
+    with evaluating(model):
         out = model(X)
         loss = loss_fn(out, y).item()
         return loss, ((out.argmax(1) == y).double().mean().item() if classify else math.sqrt(loss))
@@ -382,6 +383,6 @@ def predict(model, X, *, classes: bool = False, device=None) -> np.ndarray:
     """
     classes = check_bool("classes", classes)
     X = _features("X", X).to(_place(model, device))
-    with _evaluating(model):
+    with evaluating(model):
         out = model(X)
     return (out.argmax(1) if classes else out).cpu().numpy()

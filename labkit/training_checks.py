@@ -20,6 +20,7 @@ import torch
 
 from labkit._checks import _to_numpy
 from labkit.checklist import ADVICE, Check, fail
+from labkit.train import evaluating
 
 __all__ = ["fresh_grads", "grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal",
            "preprocess"]
@@ -142,11 +143,8 @@ def overfit_batch(case) -> Check:
 
 def _batch_error(model, X, y, task) -> float:
     """Fraction misclassified, or MSE relative to Var(y), in eval mode."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
+    with evaluating(model):
         out = model(X)
-    model.train(was_training)
     if task == "classification":
         return (out.argmax(1) != y.reshape(-1)).double().mean().item() if out.dim() == 2 else math.nan
     if out.numel() == y.numel():

@@ -342,3 +342,17 @@ def test_predict_and_evaluate_check_their_arguments():
         evaluate(model, (X_LINE, np.array([0, 1, 2] * 3 + [0])))  # label 2 needs 3 outputs
     with pytest.raises(TypeError, match="data"):
         evaluate(model, X_LINE)
+
+
+def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode():
+    from labkit.train import evaluating
+
+    model = MLP(1, 1, width=4, depth=1, dropout=0.5)
+    model.train()
+    with evaluating(model):
+        assert not model.training and not torch.is_grad_enabled()
+    assert model.training and torch.is_grad_enabled()
+    model.eval()
+    with pytest.raises(RuntimeError), evaluating(model):
+        raise RuntimeError("inside")
+    assert not model.training  # restored to eval, as it was, even after an error
