@@ -159,6 +159,7 @@ class FitView:
         (self.truth,) = ax.plot([], [], color=TRUTH, ls="--", lw=1.5, label="true function")
         self.artists = [self.train, self.val, self.prediction, self.truth]
         self._y = []  # the y values shown, which set the y-limits
+        self._hold = False  # keep y-limits that already cover the points (see set_data)
         ax.set(xlabel="x", ylabel="y")
         self.set_x_grid(x_grid)
         self.set_true_function(true_function)
@@ -174,8 +175,13 @@ class FitView:
         self.ax.set_xlim(grid.min(), grid.max())
         self.set_true_function(self.true_function)
 
-    def set_data(self, X_train, y_train, X_val=None, y_val=None) -> None:
-        """Show new points, X (n, 1) or (n,); the y-limits follow the points and the truth, not the model."""
+    def set_data(self, X_train, y_train, X_val=None, y_val=None, *, keep_limits=False) -> None:
+        """Show new points, X (n, 1) or (n,); the y-limits follow the points and the truth, not the model.
+
+        ``keep_limits=True`` keeps y-limits that already cover the new points, so that a live
+        panel showing a new sample of the same data can blit instead of redrawing everything.
+        """
+        self._hold = check_bool("keep_limits", keep_limits)
         splits = _splits(X_train, y_train, X_val, y_val, 1)
         for scatter, split in zip((self.train, self.val), splits, strict=True):
             scatter.set_offsets(_EMPTY if split is None else np.column_stack([split[0][:, 0], split[1]]))
@@ -203,7 +209,9 @@ class FitView:
         shown = self._y + ([self.truth.get_ydata()] if self.truth.get_visible() else [])
         span = _span(shown, margin=0.1)
         if span is not None:
-            self.ax.set_ylim(span)
+            low, high = self.ax.get_ylim()
+            if not (self._hold and low <= span[0] and span[1] <= high):
+                self.ax.set_ylim(span)
         _sync_legend(self, self.artists, loc="best")
 
 

@@ -259,31 +259,34 @@ class Playground(LivePanel):
             fig.canvas.handle_draw = functools.partial(self._send_picture, fig.canvas.handle_draw)
 
     def _show_problem(self, settings: Settings, problem) -> None:
-        """Show the new run's data; when they are the last run's (a model setting changed), keep the
-        picture, so that the first frame can be blitted instead of drawn in full."""
-        scene = (settings.dataset, settings.n_train, settings.noise, settings.seed, settings.epochs)
-        same = scene == self._scene and self.history is not None and self.history.stop_reason != "diverged"
+        """Show the new run's data. When the data set and run length are the last run's, the limits
+        stay wherever they still fit, so that the first frame can be blitted, not drawn in full."""
+        scene = (settings.dataset, settings.epochs)
+        steady = scene == self._scene and self.history is not None and self.history.stop_reason != "diverged"
         self._scene = scene
         split = problem.split
         regression = problem.task == "regression"
-        if not same:
-            self._ax_fit.set_visible(regression)
-            self._ax_boundary.set_visible(not regression)
-            if regression:
-                low, high = float(split.X_train.min()), float(split.X_train.max())
+        self._ax_fit.set_visible(regression)
+        self._ax_boundary.set_visible(not regression)
+        if regression:
+            low, high = float(split.X_train.min()), float(split.X_train.max())
+            grid = self.fit_view.x_grid
+            if not (steady and grid.min() <= low and high <= grid.max()):
                 margin = 0.2 * (high - low) + 1e-6  # a little beyond the data: extrapolation shows
                 self.fit_view.set_x_grid(np.linspace(low - margin, high + margin, 200))
-                self.fit_view.set_true_function(problem.true_function)
-                self.fit_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
-            else:
-                self.boundary_view.set_n_classes(problem.n_classes)
-                self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
-        self.loss_view.reset(epochs=settings.epochs, keep_limits=same)  # x spans the run from the start
+            self.fit_view.set_true_function(problem.true_function)
+            self.fit_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val, keep_limits=steady)
+        else:
+            self.boundary_view.set_n_classes(problem.n_classes)
+            self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
+        self.loss_view.reset(epochs=settings.epochs, keep_limits=steady)  # x spans the run from the start
         self.loss_view.set_goal(self._goal_for(settings, problem) if regression else None)
         self.banner.set("Training...", level="info")  # the banner is redrawn with every frame
         self.advice.value = ""
-        if not same:
-            self._blitter.invalidate()  # new points and limits: the next frame draws everything
+        if not steady:
+            self._blitter.invalidate()  # a new kind of data: the next frame draws everything
+        # Otherwise the blitter itself sees any limit, scale or legend change; points, curves and
+        # the goal line are among the artists every frame redraws.
 
     def _frame(self, model, problem, history, epochs: int) -> None:
         self._show_model(model, problem, history)

@@ -319,10 +319,19 @@ def test_a_model_setting_change_blits_even_the_first_frame():
     panel.controls["width"].value = 8  # same data, same run length: the picture's background still fits
     stats = dict(panel.stats)
     assert stats["frames"] >= 3 and stats["blitted"] == stats["frames"] - 1  # all but the final picture
+    panel.controls["noise"].value = 0.1  # a new, calmer sample: the limits still cover it
+    assert panel.stats["blitted"] == panel.stats["frames"] - 1
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     before = panel.fit_view.train.get_offsets().copy()
-    panel.controls["seed"].value = 4  # new data: the first frame must draw everything
+    panel.controls["seed"].value = 4  # new points: blitted or not, the picture must show them
+    assert not np.allclose(before, panel.fit_view.train.get_offsets())
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
+    panel.controls["noise"].value = 0.9  # wider than the limits: a full draw first
+    low, high = panel._ax_fit.get_ylim()
+    y = panel.fit_view.train.get_offsets()[:, 1]
+    assert low <= y.min() and y.max() <= high  # the limits grew to show every point
+    panel.controls["dataset"].value = "cubic"  # another data set: everything is drawn anew
     stats = dict(panel.stats)
     assert stats["blitted"] == stats["frames"] - 2  # neither the first nor the final picture
-    assert not np.allclose(before, panel.fit_view.train.get_offsets())
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     panel.close()
