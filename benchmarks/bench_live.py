@@ -124,7 +124,7 @@ async def one_long_run(epochs: int):
 
 def frames_per_second():
     epochs = 2000
-    print(f"b. frames per second while training, epochs={epochs} (goal >= 10; the panel caps at 12)")
+    print(f"b. frames per second while training, epochs={epochs} (goal >= 10; the panel caps at 15)")
     for path in ("ipympl", "png widget"):
         with rendering(path):
             wall, starts, costs, blitted = asyncio.run(one_long_run(epochs))

@@ -42,6 +42,7 @@ import numpy as np
 import torch
 
 from labkit import plots
+from labkit._checks import check_float
 from labkit.blitting import Blitter
 from labkit.data import DATASETS
 from labkit.diagnosis import diagnose
@@ -135,14 +136,15 @@ class Playground(LivePanel):
     layout, the streaming of frames while training and the Stop button are its own.
     """
 
-    def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 12.0, **settings):
+    def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 15.0, **settings):
         if data is not None:
             if not isinstance(data, (tuple, list)) or len(data) != 2:
                 raise TypeError("data must be a pair (X, y) of arrays, tensors or lists")
             check_data(*data)  # fail here, with a clear message, not inside a callback
         self._data = data
-        self._goal = goal
-        self._frame_interval = 1.0 / max_fps
+        self._goal = None if goal is None else check_float("goal", goal, min_value=0.0)
+        # 15 frames a second looks smooth and leaves the training about two thirds of the time
+        self._frame_interval = 1.0 / check_float("max_fps", max_fps, min_value=1.0, max_value=1000.0)
         self.controls = _make_controls(Settings(**settings))
         if data is not None:
             for name in ("dataset", "n_train", "noise"):

@@ -176,7 +176,8 @@ def test_bad_data_gets_a_clear_message_at_construction(data, error, words):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprop")],
+    [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprop"),
+     ("max_fps", 0), ("goal", -0.1)],
 )
 def test_bad_settings_are_named(name, value):
     with pytest.raises((ValueError, TypeError), match=name):
