@@ -15,6 +15,7 @@ superseded while it computed draws nothing.
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 import time
 
@@ -212,8 +213,9 @@ class BiasVariancePanel(LivePanel):
 
     def __init__(self, param: str = "width", *, noise: float = 0.3, n_train: int = 30, n_models: int = 16,
                  seed: int = 0, **sweep_options):
-        unknown = sorted(set(sweep_options) - {"width", "depth", "weight_decay", "epochs", "lr", "activation",
-                                                "dataset", "n_test"})
+        fixed = {"param", "values", "noise", "n_train", "n_models", "random_state"}  # set by the panel
+        allowed = set(inspect.signature(bias_variance_sweep).parameters) - fixed
+        unknown = sorted(set(sweep_options) - allowed)
         if unknown:
             raise TypeError(f"unknown sweep option(s) {unknown}; see labkit.biasvar.bias_variance_sweep")
         self.n_models = check_int("n_models", n_models, min_value=2, max_value=64)
@@ -235,6 +237,7 @@ class BiasVariancePanel(LivePanel):
         grid = self.figure.add_gridspec(1, 2, left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
         self.view = plots.BiasVarianceView(self.figure.add_subplot(grid[0, 0]))
         self.ensemble = plots.EnsembleView(self.figure.add_subplot(grid[0, 1]), n_models=self.n_models)
+        self._showing_new_sweep = False  # while _show sets the slider, _on_show has nothing to add
         self.show.observe(self._on_show, names="value")
         self._start(extra=(self.show,))
 
@@ -253,12 +256,12 @@ class BiasVariancePanel(LivePanel):
                          xlabel=result.param, log_x=log_axis_suits(result.values))
         best = result.best_value
         options = result.values.tolist()
-        self._quiet_show = True
+        self._showing_new_sweep = True
         try:
             self.show.options = options
             self.show.value = best if best is not None else options[0]
         finally:
-            self._quiet_show = False
+            self._showing_new_sweep = False
         self._show_models()
 
     def _describe(self, result) -> str:
@@ -269,13 +272,8 @@ class BiasVariancePanel(LivePanel):
         return text
 
     def _on_show(self, change) -> None:
-        if getattr(self, "_quiet_show", False):
-            return
-        try:
-            self._show_models()
-            self._render()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
+        if not self._showing_new_sweep:
+            self._guarded(lambda: (self._show_models(), self._render()))
 
     def _show_models(self) -> None:
         result = self.result

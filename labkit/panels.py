@@ -106,22 +106,27 @@ class LivePanel:
 
     A subclass makes ``self.controls`` (name -> widget) and its figure
     (``self.figure, self._screen = new_figure(size)``) with its artists, then calls
-    :meth:`_start`. It either provides ``_compute(values) -> result``, ``_show(result,
-    values)`` (update artists in place) and ``_describe(result) -> str``, or overrides
-    :meth:`_run`, a generator whose every ``yield`` is a point where a newer run may take over.
+    :meth:`_start` (with ``layout``, a function making its own widget tree, if the default
+    row of controls, status line and picture does not suit). It either provides
+    ``_compute(values) -> result``, ``_show(result, values)`` (update artists in place) and
+    ``_describe(result) -> str``, or overrides :meth:`_run`, a generator whose every
+    ``yield`` is a point where a newer run may take over.
     """
 
     _busy_text = "Training..."
 
-    def _start(self, extra: tuple = ()) -> None:
+    def _start(self, extra: tuple = (), layout=None) -> None:
         self.status = widgets.HTML()
         self.result = self.last_error = None
         self.runs = 0  # finished recomputes (a storm of changes should add few)
         self._generation, self._task, self._quiet = 0, None, False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        self.widget = widgets.VBox([row, self.status, self._screen, *extra])
+        if layout is None:
+            row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+            self.widget = widgets.VBox([row, self.status, self._screen, *extra])
+        else:
+            self.widget = layout()
         self.refresh()
 
     # ------------------------------------------------------------ public API
@@ -140,9 +145,7 @@ class LivePanel:
 
     def refresh(self) -> None:
         """Recompute with the current values: now without an event loop, else one loop turn later."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
+        self._supersede()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -154,9 +157,7 @@ class LivePanel:
 
     def close(self) -> None:
         """Stop listening, cancel a pending recompute, free the figure and close the widgets."""
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
+        self._supersede()
         for control in self.controls.values():
             control.unobserve(self._on_change, names="value")
         close_figure_and_widgets(self.figure, self.widget)
@@ -165,6 +166,12 @@ class LivePanel:
         return self.widget._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------ running
+    def _supersede(self) -> None:
+        """Make the current run, if any, stale: it stops at its next check."""
+        self._generation += 1
+        if self.running:
+            self._task.cancel()
+
     def _run(self, generation: int):
         """One recompute: compute, then (if still current) show, describe and render."""
         self.status.value = self._busy_text
@@ -196,20 +203,21 @@ class LivePanel:
                 await asyncio.sleep(0)  # let widget messages and the browser's requests for pictures in
                 if generation != self._generation:
                     return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # shown in the panel, never lost
+        except Exception as error:  # shown in the panel; a cancelled run's CancelledError is no Exception
             self._show_error(error)
 
     def _render(self) -> None:
         show_figure(self.figure, self._screen)
 
     def _on_change(self, change) -> None:
-        if self._quiet:
-            return
+        if not self._quiet:
+            self._guarded(self.refresh)
+
+    def _guarded(self, action) -> None:
+        """Run a callback's ``action``; an exception is shown in the panel, never lost."""
         try:
-            self.refresh()
-        except Exception as error:  # shown in the panel, never lost
+            action()
+        except Exception as error:
             self._show_error(error)
 
     def _show_error(self, error: BaseException) -> None:

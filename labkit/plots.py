@@ -95,10 +95,15 @@ def _splits(X_train, y_train, X_val, y_val, n_features: int) -> list:
     return [_points(X_train, y_train, ("X_train", "y_train"), n_features), val]
 
 
+def _plottable(arrays, log: bool) -> np.ndarray:
+    """The values of ``arrays`` in one flat array: the finite ones, only the positive ones on a log axis."""
+    v = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.empty(0)
+    return v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+
+
 def _span(arrays, *, log: bool = False, margin: float = 0.08):
     """(low, high) covering the finite values (the positive ones on a log axis) plus a margin, or None."""
-    v = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.empty(0)
-    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    v = _plottable(arrays, log)
     if v.size == 0:
         return None
     v = np.log10(v) if log else v
@@ -114,8 +119,7 @@ def _steady_span(arrays, *, log: bool = False):
     On a log axis whole decades; on a linear one from 0 (or a step below the lowest value) up to
     1, 2 or 5 x 10^k. Why: a live view whose limits change redraws everything (see Blitter).
     """
-    v = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.empty(0)
-    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    v = _plottable(arrays, log)
     if v.size == 0:
         return None
     if log:

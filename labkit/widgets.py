@@ -69,7 +69,6 @@ from labkit.train import OPTIMIZERS, iter_fit, predict
 __all__ = ["Playground"]
 
 
-
 def _ensure_value(control, value) -> None:
     """Widen a control's options or range so it can show ``value`` (any valid setting)."""
     if isinstance(control, widgets.Dropdown) and value not in _option_values(control):
@@ -153,22 +152,17 @@ class Playground(LivePanel):
         self.train_button = widgets.Button(description="Train", icon="play", button_style="primary")
         self.stop_button = widgets.Button(description="Stop", icon="stop")
         self.code_button = widgets.Button(description="Show code", icon="code")
-        self.status = widgets.HTML()
         self.advice = widgets.HTML()
         self.code_view = widgets.HTML(layout=widgets.Layout(display="none"))
         self.figure, self._screen = new_figure()
         self._build_views()
-        self.history = self.model = self.problem = self.diagnosis = self.last_error = self.result = None
+        self.history = self.model = self.problem = self.diagnosis = None
         self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
-        self._generation, self._task, self._quiet, self.runs = 0, None, False, 0
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
         self.log_scale.observe(self._on_log_scale, names="value")
         self.train_button.on_click(lambda _: self._guarded(self.retrain))
         self.stop_button.on_click(lambda _: self._guarded(self.stop))
         self.code_button.on_click(lambda _: self._guarded(self._toggle_code))
-        self.widget = self._layout()
-        self.retrain()
+        self._start(layout=self._layout)  # the status line, listening to the controls, the first run
 
     # ------------------------------------------------------------ public API
     def settings(self) -> Settings:
@@ -204,9 +198,7 @@ class Playground(LivePanel):
     retrain = refresh
 
     def stop(self) -> None:
-        self._generation += 1
-        if self.running:
-            self._task.cancel()
+        self._supersede()
         if self.history is not None:
             self.status.value = f"Stopped at epoch {self.history.epochs_run}."
 
@@ -364,12 +356,6 @@ class Playground(LivePanel):
         self.code_view.value = f"<pre>{html.escape(self.code())}</pre>"
         self.code_view.layout.display = "none" if showing else "block"
         self.code_button.description = "Show code" if showing else "Hide code"
-
-    def _guarded(self, action) -> None:
-        try:
-            action()
-        except Exception as error:  # shown in the panel, never lost
-            self._show_error(error)
 
     def _show_error(self, error: BaseException) -> None:
         super()._show_error(error)
