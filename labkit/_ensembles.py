@@ -1,19 +1,17 @@
-"""Small MLPs trained together and scored by MSE: the shared training of the validation demos.
+"""Small MLPs trained together and scored by MSE: the shared training of the demos.
 
-:mod:`labkit.validation` and :mod:`labkit.leakage` both train K small MLPs at once
-with :mod:`labkit.batched` (so their numbers are averages over seeds, not one lucky
-run) and compare mean squared errors. These three helpers are that common part.
+The validation, leakage and extrapolation demos and the explorers train K small MLPs
+at once with :mod:`labkit.batched` (so their numbers are averages over seeds, not one
+lucky run) and compare mean squared errors. These two helpers are that common part.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
 from labkit.batched import BatchedMLP, fit_batched, predict_batched
 
-__all__ = ["train_mlps", "mse_per_model", "seconds_since"]
+__all__ = ["train_mlps", "mse_per_model"]
 
 
 def train_mlps(X, y, *, n_models, width, depth, epochs, lr, seed, activation="relu", weight_decay=0.0):
@@ -29,6 +27,3 @@ def mse_per_model(model, X, y) -> np.ndarray:
     predictions = predict_batched(model, X)[..., 0]  # (K, n)
     return np.mean((predictions - np.asarray(y)) ** 2, axis=-1)
 
-
-def seconds_since(start: float) -> float:
-    return time.perf_counter() - start

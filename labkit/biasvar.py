@@ -163,12 +163,12 @@ def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, 
     y_test = f_test + noise * rng.normal(size=(K, n_test))  # (K, n_test): a noisy target per model
     n_max = int(values.max()) if param == "n_train" else settings["n_train"]
     X, y = _samples(make, K, n_max, noise, rng)  # (K, n_max, 1), (K, n_max)
-    seeds = {"init": int(rng.integers(2**31 - 1)), "fit": int(rng.integers(2**31 - 1))}
+    seed = int(rng.integers(2**31 - 1))  # the K initial models: the same for every value
 
     if param == "weight_decay":
-        predictions, train_errors, diverged = _run_decays(values, settings, X, y, X_test, seeds)
+        predictions, train_errors, diverged = _run_decays(values, settings, X, y, X_test, seed)
     else:
-        runs = [_run(dict(settings, **{param: int(v)}), X, y, X_test, seeds) for v in values]
+        runs = [_run(dict(settings, **{param: int(v)}), X, y, X_test, seed) for v in values]
         predictions, train_errors, diverged = (list(r) for r in zip(*runs, strict=True))
     parts = [_split(p, f_test, y_test, noise) if not d else (np.nan,) * 3
              for p, d in zip(predictions, diverged, strict=True)]
@@ -179,28 +179,28 @@ def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, 
         X_test[:, 0], f_test, np.stack(predictions))
 
 
-def _run(s: dict, X, y, X_test, seeds):
+def _run(s: dict, X, y, X_test, seed):
     """Train K models with settings ``s`` on the first s["n_train"] points of each sample."""
     n = s["n_train"]  # for an n_train sweep, nested samples: the first n of the same draws
     model = BatchedMLP(s["n_models"], 1, 1, width=s["width"], depth=s["depth"], activation=s["activation"],
-                       random_state=seeds["init"])
+                       random_state=seed)
     history = fit_batched(model, (X[:, :n], y[:, :n]), epochs=s["epochs"], lr=s["lr"],
-                          weight_decay=s["weight_decay"], random_state=seeds["fit"])
+                          weight_decay=s["weight_decay"])
     predictions = predict_batched(model, X_test)[..., 0]  # (K, n_test)
     return predictions, float(np.mean(history.final_train_loss)), int((history.diverged_at >= 0).sum())
 
 
-def _run_decays(decays: np.ndarray, s: dict, X, y, X_test, seeds):
+def _run_decays(decays: np.ndarray, s: dict, X, y, X_test, seed):
     """All V decay values x K models in one batched run; block v holds value v's K models."""
     V, K = len(decays), s["n_models"]
     model = BatchedMLP(V * K, 1, 1, width=s["width"], depth=s["depth"], activation=s["activation"],
-                       random_state=seeds["init"])
+                       random_state=seed)
     with torch.no_grad():  # every block starts from the same K initial models
         for p in model.parameters():
             p.view(V, K, *p.shape[1:])[1:] = p[:K]
     tile = (V, 1, 1)
     history = fit_batched(model, (np.tile(X, tile), np.tile(y, tile[:2])), epochs=s["epochs"], lr=s["lr"],
-                          weight_decay=np.repeat(decays, K), random_state=seeds["fit"])
+                          weight_decay=np.repeat(decays, K))
     predictions = predict_batched(model, X_test)[..., 0].reshape(V, K, -1)  # (V, K, n_test)
     train = history.final_train_loss.reshape(V, K).mean(axis=1)
     diverged = (history.diverged_at >= 0).reshape(V, K).sum(axis=1)

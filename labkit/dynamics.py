@@ -184,6 +184,7 @@ class RolloutError:
 
     one_step_error: float  # model(true s_t) vs s_{t+1}, over every step of every trajectory
     error_per_step: np.ndarray  # (n_steps + 1,): rollout error after 0, 1, ..., n_steps steps
+    rollouts: np.ndarray  # (n, n_steps + 1, d): the model's rollout from each true start
 
     @property
     def final_error(self) -> float:
@@ -200,12 +201,13 @@ def rollout_error(model, trajectories, *, n_steps=None) -> RolloutError:
     array = _check_trajectories(trajectories)
     n_steps = array.shape[1] - 1 if n_steps is None else check_int(
         "n_steps", n_steps, min_value=1, max_value=array.shape[1] - 1)
-    X, Y = one_step_pairs(array)
+    d = array.shape[2]
+    X, Y = array[:, :-1].reshape(-1, d), array[:, 1:].reshape(-1, d)  # one_step_pairs, already checked
     predicted = rollout(model, X, 1)[:, 1]
     one_step = float(np.mean((predicted - Y) ** 2))
     path = rollout(model, array[:, 0], n_steps)  # (n, n_steps + 1, d)
     per_step = np.mean((path - array[:, : n_steps + 1]) ** 2, axis=(0, 2))
-    return RolloutError(one_step, per_step)
+    return RolloutError(one_step, per_step, path)
 
 
 # ---------------------------------------------------------------- the comparison
@@ -218,9 +220,15 @@ class DynamicsComparison:
     one_step: RolloutError
     multi_step: RolloutError
     test_trajectories: np.ndarray  # (n_test, n_steps + 1, 2)
-    one_step_rollouts: np.ndarray  # the same shape: each model's rollout from each test start
-    multi_step_rollouts: np.ndarray
     seconds: float
+
+    @property
+    def one_step_rollouts(self) -> np.ndarray:  # the same shape: each model's rollout from each test start
+        return self.one_step.rollouts
+
+    @property
+    def multi_step_rollouts(self) -> np.ndarray:
+        return self.multi_step.rollouts
 
     def __repr__(self) -> str:
         n = len(self.one_step.error_per_step) - 1
@@ -263,6 +271,5 @@ def compare_horizons(horizon=5, *, n_trajectories=16, n_steps=40, n_test=16, tes
             torch.manual_seed(seed)
             model = StepModel(2, width=width)
         fit_dynamics(model, train, horizon=h, epochs=epochs, lr=lr)
-        results.append((rollout_error(model, test), rollout(model, test[:, 0], test_steps)))
-    (one, one_paths), (multi, multi_paths) = results
-    return DynamicsComparison(horizon, one, multi, test, one_paths, multi_paths, time.perf_counter() - start)
+        results.append(rollout_error(model, test))
+    return DynamicsComparison(horizon, *results, test, time.perf_counter() - start)

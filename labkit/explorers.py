@@ -25,7 +25,8 @@ from matplotlib.patches import Rectangle
 
 from labkit import plots
 from labkit._checks import check_bool, check_choice, check_float, check_int
-from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit._ensembles import train_mlps
+from labkit.batched import predict_batched
 from labkit.biasvar import PARAMS, bias_variance_sweep
 from labkit.data import make_identity
 from labkit.extrapolation import SpreadResult
@@ -56,8 +57,8 @@ def fit_identity(domain_width=1.0, *, activation="relu", width=16, depth=2, n_mo
     x_range = check_float("x_range", x_range, min_value=half, strict_min=True)
     start = time.perf_counter()
     X, y = make_identity(n_train, domain=(-half, half), random_state=seed)
-    model = BatchedMLP(n_models, 1, 1, width=width, depth=depth, activation=activation, random_state=seed)
-    fit_batched(model, (X, y), epochs=epochs, lr=lr)
+    model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, epochs=epochs, lr=lr, seed=seed,
+                       activation=activation)
     x = np.linspace(-x_range, x_range, n_grid)
     predictions = predict_batched(model, x[:, None])[..., 0]  # (K, G)
     return SpreadResult(x, x.copy(), predictions, (-half, half), time.perf_counter() - start)

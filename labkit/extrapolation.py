@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit._checks import check_float, check_int, check_interval, check_random_state
-from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit._checks import check_choice, check_float, check_int, check_interval, check_random_state
+from labkit._ensembles import train_mlps
+from labkit.batched import BatchedMLP, predict_batched
 from labkit.data import make_cubic, make_identity, make_pendulum_period, make_sine, pendulum_period
 
 __all__ = [
@@ -43,13 +44,6 @@ SPREAD_DATASETS = {
     "pendulum": (make_pendulum_period, (0.1, 1.5), (0.0, 3.0)),
 }
 
-
-def _train(X, y, *, n_models, width, depth, activation, epochs, lr, seed):
-    """K MLPs trained together on the same (X, y): full-batch Adam on squared error."""
-    model = BatchedMLP(n_models, X.shape[1], 1, width=width, depth=depth, activation=activation,
-                       random_state=seed)
-    fit_batched(model, (X, y), epochs=epochs, lr=lr)
-    return model
 
 
 
@@ -114,9 +108,7 @@ def ensemble_spread(n_models=16, *, dataset="identity", n_train=50, noise=0.0, g
     there (all models can agree and be wrong).
     """
     n_models = check_int("n_models", n_models, min_value=2)  # a spread needs two models
-    if dataset not in SPREAD_DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(map(repr, SPREAD_DATASETS))}; got {dataset!r}")
-    make, domain, default_grid = SPREAD_DATASETS[dataset]
+    make, domain, default_grid = SPREAD_DATASETS[check_choice("dataset", dataset, SPREAD_DATASETS)]
     n_train = check_int("n_train", n_train, min_value=2)
     low, high = check_interval("grid", default_grid if grid is None else grid)
     if dataset == "pendulum" and (low < 0 or high >= np.pi):
@@ -125,9 +117,9 @@ def ensemble_spread(n_models=16, *, dataset="identity", n_train=50, noise=0.0, g
     n_grid = check_int("n_grid", n_grid, min_value=2)
     rng = check_random_state("random_state", random_state)
     start = time.perf_counter()
-    X, y, f = make(n_train, noise=noise, random_state=rng, return_function=True)
-    model = _train(X, y, n_models=n_models, width=width, depth=depth, activation=activation, epochs=epochs,
-                   lr=lr, seed=int(rng.integers(2**31)))
+    X, y, f = make(n_train, noise=noise, domain=domain, random_state=rng, return_function=True)
+    model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, activation=activation,
+                       epochs=epochs, lr=lr, seed=int(rng.integers(2**31)))
     x = np.linspace(low, high, n_grid)
     predictions = predict_batched(model, x[:, None])[..., 0]  # (K, G)
     return SpreadResult(x, f(x), predictions, domain, time.perf_counter() - start)
@@ -216,8 +208,8 @@ def compare_residual(wiggle=0.0, *, n_models=8, n_train=50, grid=(-3.0, 3.0), n_
     seed = int(rng.integers(2**31))
     settings = dict(n_models=n_models, width=width, depth=2, activation="relu", epochs=epochs, lr=lr,
                     seed=seed)
-    plain = predict_batched(_train(X, y, **settings), x[:, None])[..., 0]
-    residual = predict_batched(_train(X, y - X[:, 0], **settings), x[:, None])[..., 0] + x
+    plain = predict_batched(train_mlps(X, y, **settings), x[:, None])[..., 0]
+    residual = predict_batched(train_mlps(X, y - X[:, 0], **settings), x[:, None])[..., 0] + x
     return ResidualComparison(x, f(x), plain, residual, (-0.5, 0.5), time.perf_counter() - start)
 
 
@@ -378,8 +370,8 @@ def discrepancy_demo(*, n_models=8, n_train=200, length=(0.25, 1.0), outside_len
     X, y = sample(boxes["length"], n_train)
     settings = dict(n_models=n_models, width=width, depth=2, activation="relu", epochs=epochs, lr=lr,
                     seed=int(rng.integers(2**31)))
-    plain = _train(X, y, **settings)
-    correction = _train(X, y - small_angle_period(X[:, 0]), **settings)
+    plain = train_mlps(X, y, **settings)
+    correction = train_mlps(X, y - small_angle_period(X[:, 0]), **settings)
     predictors = {
         "simulator": lambda X: small_angle_period(X[:, 0])[None],
         "plain": lambda X: predict_batched(plain, X)[..., 0],

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from labkit._checks import check_bool, check_choice, check_int, check_random_state
-from labkit._ensembles import mse_per_model, seconds_since, train_mlps
+from labkit._ensembles import mse_per_model, train_mlps
 from labkit.batched import predict_batched
 from labkit.splits import group_split, train_val_test_split
 
@@ -177,4 +177,4 @@ def leakage_demo(kind, leak=True, *, n_models=4, epochs=None, random_state=None)
     settings["seed"] = int(rng.integers(2**31))
     train, val, holdout, description = _LEAKS[kind](leak, rng, settings)
     return LeakageResult(kind, leak, float(val), float(holdout), float(train), description,
-                         seconds_since(start))
+                         time.perf_counter() - start)

@@ -30,8 +30,8 @@ import time
 import numpy as np
 
 from labkit._checks import check_float, check_int, check_random_state
-from labkit._ensembles import mse_per_model, seconds_since, train_mlps
-from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit._ensembles import mse_per_model, train_mlps
+from labkit.batched import predict_batched
 from labkit.data import make_materials, make_sine
 from labkit.leakage import LEAKS, LeakageResult, leakage_demo
 from labkit.lockbox import METRICS, Lockbox
@@ -125,9 +125,8 @@ def validation_optimism(n_configs_list=(1, 3, 10, 30, 100), *, n_pool=100, n_rep
     X, y = make_sine(n_train, noise=noise, random_state=rng)
     lr = np.exp(rng.uniform(np.log(1e-3), np.log(3e-2), size=n_pool))
     decay = np.exp(rng.uniform(np.log(1e-4), np.log(1e-1), size=n_pool))
-    model = BatchedMLP(n_pool, 1, 1, width=width, depth=2, activation="tanh",
-                       random_state=int(rng.integers(2**31)))
-    fit_batched(model, (X, y), epochs=epochs, lr=lr, weight_decay=decay)
+    model = train_mlps(X, y, n_models=n_pool, width=width, depth=2, epochs=epochs, lr=lr, weight_decay=decay,
+                       activation="tanh", seed=int(rng.integers(2**31)))
     pool_holdout = mse_per_model(model, *make_sine(n_holdout, noise=noise, random_state=rng))  # (K,)
     # All validation sets at once: (R * n_val) points, then one (K, R) table of MSEs.
     X_val, y_val = make_sine(n_repeats * n_val, noise=noise, random_state=rng)
@@ -141,7 +140,8 @@ def validation_optimism(n_configs_list=(1, 3, 10, 30, 100), *, n_pool=100, n_rep
             tried = rng.choice(n_pool, size=n, replace=False)
             best = tried[np.argmin(val_table[r, tried])]
             val_error[i, r], holdout_error[i, r] = val_table[r, best], pool_holdout[best]
-    return OptimismResult(counts, noise**2, val_error, holdout_error, pool_holdout, seconds_since(start))
+    seconds = time.perf_counter() - start
+    return OptimismResult(counts, noise**2, val_error, holdout_error, pool_holdout, seconds)
 
 
 # ---------------------------------------------------------------- random vs group split
@@ -212,7 +212,7 @@ def compare_splits(*, n_samples=320, n_groups=8, n_unseen=40, noise=0.05, n_repe
                            seed=seed)
             errors[i, r] = mse_per_model(model, *split.val).mean()
             errors[2 + i, r] = mse_per_model(model, X_new, y_new).mean()
-    return SplitComparison(*errors, seconds=seconds_since(start))
+    return SplitComparison(*errors, seconds=time.perf_counter() - start)
 
 
 # ---------------------------------------------------------------- train / train-val / val
@@ -279,4 +279,4 @@ def mismatch_demo(shift=1.5, *, n_train=40, n_val=500, noise=0.2, width=64, epoc
     model = train_mlps(*train, n_models=n_models, width=width, depth=2, epochs=epochs, lr=1e-2,
                    seed=int(rng.integers(2**31)))
     errors = [float(mse_per_model(model, *part).mean()) for part in (train, train_val, val)]
-    return MismatchResult(shift, noise**2, *errors, seconds=seconds_since(start))
+    return MismatchResult(shift, noise**2, *errors, seconds=time.perf_counter() - start)
