@@ -207,7 +207,7 @@ def _run_all(case: _Case) -> list[Check]:
     checks += [_guard("finite", fwd.finite, case, out, loss), _guard("input_scale", fwd.input_scale, case),
                _guard("shapes", fwd.shapes, case, out), _guard("init_loss", fwd.init_loss, case, out, loss),
                _guard("logits", fwd.logits, case, out)]
-    checks += _guard("eval", fwd.eval_checks, case)
+    checks += _guard(("eval_repeatable", "batch_independent"), fwd.eval_checks, case)
     grads = train.fresh_grads(case)
     checks += [_guard("grads_reach", train.grads_reach, grads),
                _guard("params_change", train.params_change, case, grads),
@@ -218,12 +218,14 @@ def _run_all(case: _Case) -> list[Check]:
     return checks
 
 
-def _guard(name, check, *args):
-    """Run one check; an exception in the user's code (step_fn, optimizer_fn...) is a failed check."""
+def _guard(names, check, *args):
+    """Run one check (``names`` a name, or a tuple of the names a check function reports); an exception
+    in the user's code (step_fn, optimizer_fn...) fails each of them, with its own advice."""
     try:
         return check(*args)
     except Exception as error:  # reported, not swallowed
-        found = Check(name, "fail", f"raised {type(error).__name__}: {str(error).strip()[:300]}",
-                      ADVICE.get(name, "Read the error: the check could not run your code."))
-        return [dataclasses.replace(found, name=n) for n in ("eval_repeatable", "batch_independent")] \
-            if name == "eval" else found
+        message = f"raised {type(error).__name__}: {str(error).strip()[:300]}"
+        fallback = "Read the error: the check could not run your code."
+        failed = [Check(n, "fail", message, ADVICE.get(n, fallback))
+                  for n in ((names,) if isinstance(names, str) else names)]
+        return failed[0] if isinstance(names, str) else failed

@@ -27,7 +27,7 @@ def finite(case, out, loss) -> Check:
     bad = [f"{name} ({int((~torch.isfinite(t)).sum())} of {t.numel()} values)"
            for name, t in parts.items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
-        return Check("finite", "fail", f"NaN or Inf in {', '.join(bad)}", ADVICE["finite"])
+        return fail("finite", f"NaN or Inf in {', '.join(bad)}")
     return Check("finite", "pass", "no NaN or Inf in X, y, outputs or loss")
 
 
@@ -84,8 +84,8 @@ def init_loss(case, out, loss) -> Check:
     if not math.isfinite(value):
         return Check("init_loss", "skip", f"the loss is {value} (see finite)")
     if value < 0:
-        return Check("init_loss", "fail", f"loss at init is {value:.4g}, below 0; cross-entropy and squared "
-                     "errors never are: are you minimizing -L instead of L?", ADVICE["init_loss"])
+        return fail("init_loss", f"loss at init is {value:.4g}, below 0; cross-entropy and squared "
+                    "errors never are: are you minimizing -L instead of L?")
     if case.kind in ("cross_entropy", "nll") and out.dim() == 2:
         expected = math.log(out.shape[1])
         low, high = 0.5 * expected, 1.5 * expected
@@ -100,7 +100,7 @@ def init_loss(case, out, loss) -> Check:
                      "known for cross-entropy, NLL and MSE only")
     if low <= value <= high:
         return Check("init_loss", "pass", found)
-    return Check("init_loss", "fail", f"{found}, want within [{low:.3g}, {high:.3g}]", ADVICE["init_loss"])
+    return fail("init_loss", f"{found}, want within [{low:.3g}, {high:.3g}]")
 
 
 def logits(case, out) -> Check:
@@ -122,8 +122,8 @@ def logits(case, out) -> Check:
     if in01 and (rows or cols):
         found = ("outputs are probabilities (each row in [0, 1], summing to 1)" if rows
                  else "outputs sum to 1 over the batch (dim 0): softmax over the wrong dimension")
-        return Check("logits", "fail", f"{found}, fed to cross_entropy, which applies log_softmax itself: "
-                     "the loss flattens and gradients shrink", ADVICE["logits"])
+        return fail("logits", f"{found}, fed to cross_entropy, which applies log_softmax itself: "
+                    "the loss flattens and gradients shrink")
     if in01:  # a fresh network's small logits can all land in [0, 1] by chance: a caution, not a failure
         return Check("logits", "pass", f"outputs lie in [0, 1] (range {low:.3g} to {high:.3g}) but do not "
                      "sum to 1: fine for fresh logits; if a sigmoid made them, return the scores before it")
@@ -139,8 +139,8 @@ def eval_checks(case) -> list[Check]:
         part = model(case.X[:k]) if k else None
     gap = (first - second).abs().nan_to_num(0.0).max().item()
     if not torch.allclose(first, second, rtol=1e-5, atol=1e-6, equal_nan=True):
-        return [Check("eval_repeatable", "fail", f"two eval-mode passes on the same batch differ by up to "
-                      f"{gap:.3g}: something random is still on (dropout?)", ADVICE["eval_repeatable"]),
+        return [fail("eval_repeatable", f"two eval-mode passes on the same batch differ by up to "
+                     f"{gap:.3g}: something random is still on (dropout?)"),
                 Check("batch_independent", "skip", "eval outputs are random (see eval_repeatable)")]
     checks = [Check("eval_repeatable", "pass", "two eval-mode passes give the same outputs")]
     if part is None:

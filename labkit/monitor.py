@@ -237,7 +237,9 @@ def layer_gradient_norms(model, X, y, loss_fn=None) -> np.ndarray:
         raise ValueError(f"model has no Linear or Conv2d layer to measure: {model!r}")
     model.zero_grad(set_to_none=True)
     (loss_fn or F.mse_loss)(model(X), y).backward()
-    norms = np.array([m.weight.grad.norm().item() if m.weight.grad is not None else 0.0 for m in layers])
+    # in float64: an exploding net's gradients square to more than float32 can hold
+    norms = np.array([m.weight.grad.double().norm().item() if m.weight.grad is not None else 0.0
+                      for m in layers])
     model.zero_grad(set_to_none=True)
     return norms
 

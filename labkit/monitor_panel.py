@@ -26,12 +26,11 @@ import time
 import ipywidgets as widgets
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from labkit._checks import check_bool, check_choice, check_float, check_int
 from labkit.models import MLP
-from labkit.monitor import Monitor
+from labkit.monitor import Monitor, layer_gradient_norms
 from labkit.panels import LivePanel, new_figure
 from labkit.plots import PALETTE
 from labkit.train import iter_fit
@@ -151,13 +150,7 @@ def _probe(model, X, y) -> tuple[np.ndarray, Monitor]:
     """One monitored forward and backward pass: (weight-gradient norms per layer, the closed Monitor)."""
     model.train()
     with Monitor(model, capacity=1, bins=60, act_range=_ACT_RANGE) as monitor:
-        model.zero_grad(set_to_none=True)
-        F.mse_loss(model(X), y).backward()
-    layers = [*model.hidden, model.output]
-    # in float64: an exploding net's gradients square to more than float32 can hold
-    norms = np.array([layer.weight.grad.double().norm().item() if layer.weight.grad is not None else 0.0
-                      for layer in layers])
-    model.zero_grad(set_to_none=True)
+        norms = layer_gradient_norms(model, X, y)  # the MLP's Linear layers: hidden ones, then the output
     return norms, monitor
 
 
@@ -182,7 +175,7 @@ def iter_measure(settings: NetSettings, *, steps=100, lr=1e-3, width=64, n_sampl
     if steps:
         for history in iter_fit(model, (X, y), task="regression", epochs=steps, lr=lr,
                                 random_state=settings.seed):
-            result.losses = list(history.train_loss)
+            result.losses = history.train_loss  # the same, growing list each epoch: no copy
             result.seconds = time.perf_counter() - start
             yield result
     result.grad_trained, _ = _probe(model, X, y)
@@ -300,14 +293,6 @@ class MonitorPanel(LivePanel):
         finally:
             self._quiet = False
         self.refresh()
-
-    def close(self) -> None:
-        """Stop listening, cancel a pending run, drop the last model's hooks and free the figure."""
-        super().close()
-        if self.result is not None and self.result.model is not None:
-            for module in self.result.model.modules():  # none should be left: probes remove theirs
-                module._forward_hooks.clear()
-                module._forward_pre_hooks.clear()
 
     # ------------------------------------------------------------ running
     def _run(self, generation: int):

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from labkit._checks import _to_numpy
-from labkit.checklist import ADVICE, Check, fail
+from labkit.checklist import Check, fail
 from labkit.train import evaluating
 
 __all__ = ["fresh_grads", "grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal",
@@ -46,7 +46,7 @@ def fresh_grads(case) -> dict[str, torch.Tensor | None]:
 def grads_reach(grads) -> Check:
     """Every trainable parameter got a non-zero gradient from :func:`fresh_grads`."""
     if not grads:
-        return Check("grads_reach", "fail", "the model has no trainable parameters", ADVICE["grads_reach"])
+        return fail("grads_reach", "the model has no trainable parameters")
     missing = [n for n, g in grads.items() if g is None]
     zero = [n for n, g in grads.items() if g is not None and not g.any()]
     if not missing and not zero:
@@ -177,8 +177,8 @@ def labels_signal(case) -> Check:
         found = f"correlation of a sample's target with its nearest neighbour's: {score:.2f}"
     if score > bar:
         return Check("labels_signal", "pass", found)
-    return Check("labels_signal", "fail", f"{found}, no better than chance: the labels look unrelated to the "
-                 "inputs", ADVICE["labels_signal"])
+    return fail("labels_signal", f"{found}, no better than chance: the labels look unrelated to the "
+                "inputs")
 
 
 def preprocess(case) -> Check:
@@ -192,11 +192,11 @@ def preprocess(case) -> Check:
         return fail("preprocess", f"preprocess must return (X_train', X_test'), got {type(result).__name__}")
     train, test = (np.asarray(_to_numpy("preprocess output", r), dtype=np.float64) for r in result)
     if train.shape[0] != len(X) or test.shape[0] != k:
-        return Check("preprocess", "fail", f"preprocess changed the number of rows: {len(X)} and {k} in, "
-                     f"{train.shape[0]} and {test.shape[0]} out", ADVICE["preprocess"])
+        return fail("preprocess", f"preprocess changed the number of rows: {len(X)} and {k} in, "
+                    f"{train.shape[0]} and {test.shape[0]} out")
     if train[:k].shape == test.shape and np.allclose(train[:k], test, rtol=1e-5, atol=1e-8):
         return Check("preprocess", "pass", "a row comes out the same in the training and the test set")
     gap = np.abs(train[:k] - test).max() if train[:k].shape == test.shape else math.inf
-    return Check("preprocess", "fail", f"the same {k} rows come out different (by up to {gap:.3g}) as test "
-                 "rows than as training rows: the test set is not transformed with the training set's "
-                 "statistics", ADVICE["preprocess"])
+    return fail("preprocess", f"the same {k} rows come out different (by up to {gap:.3g}) as test "
+                "rows than as training rows: the test set is not transformed with the training set's "
+                "statistics")
