@@ -62,6 +62,11 @@ class LayerStats:
     grad_std: float
 
 
+def _histogram(values: torch.Tensor, low: float, high: float, bins: int) -> torch.Tensor:
+    """Counts of ``values`` in ``bins`` equal bins over [low, high], the outliers in the end bins."""
+    return torch.histc(values.clamp(low, high), bins, low, high)
+
+
 class Monitor:
     """Record per-layer statistics of ``model`` with hooks: ``with Monitor(model) as monitor: train...``.
 
@@ -84,7 +89,7 @@ class Monitor:
         self.act_range = check_interval("act_range", act_range)
         self.grad_log10_range = check_interval("grad_log10_range", grad_log10_range)
         self.train_only = check_bool("train_only", train_only)
-        self.model, self.steps, self._recording = model, 0, False
+        self.steps, self._recording = 0, False
         self._calls: dict[str, int] = {}
         self._rings: dict[str, dict[str, _Ring]] = {}
         watched = _pick_modules(model, modules)
@@ -124,18 +129,21 @@ class Monitor:
         y = y.float()
         units = y.reshape(y.shape[0], y.shape[1], -1) if y.dim() >= 2 else y.reshape(-1, 1, 1)  # (N, C, rest)
         dead = (units == 0).all(dim=2).all(dim=0).float().mean()
-        stats = torch.stack((y.mean(), y.std() if y.numel() > 1 else torch.zeros(()), dead))
-        rings["forward"].push([self.steps, *stats.tolist()])
-        low, high = self.act_range
-        rings["act_hist"].push(torch.histc(y.clamp(low, high), self.bins, low, high).cpu().numpy())
+        spread = y.std() if y.numel() > 1 else y.new_zeros(())
+        counts = _histogram(y, *self.act_range, self.bins)
+        row = torch.cat((torch.stack((y.mean(), spread, dead)), counts)).cpu().numpy()  # one device sync
+        rings["forward"].push([self.steps, *row[:3]])
+        rings["act_hist"].push(row[3:])
 
     def _record_backward(self, key: str, grad: torch.Tensor) -> None:
         rings = self._buffers(key)
         g = grad.detach().float()
-        rings["backward"].push([self.steps, g.norm().item(), g.std().item() if g.numel() > 1 else 0.0])
         low, high = self.grad_log10_range
-        logs = g.abs().clamp_min(10.0 ** low).log10().clamp(low, high)
-        rings["grad_hist"].push(torch.histc(logs, self.bins, low, high).cpu().numpy())
+        counts = _histogram(g.abs().clamp_min(10.0 ** low).log10(), low, high, self.bins)
+        spread = g.std() if g.numel() > 1 else g.new_zeros(())
+        row = torch.cat((torch.stack((g.norm(), spread)), counts)).cpu().numpy()  # one device sync
+        rings["backward"].push([self.steps, *row[:2]])
+        rings["grad_hist"].push(row[2:])
 
     # ---------------------------------------------------------------- reading
 
