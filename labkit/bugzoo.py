@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import time
 import warnings
 from collections.abc import Callable
 
@@ -25,7 +24,7 @@ from torch import nn
 from labkit._checks import check_bool, check_int
 from labkit.doctor import CHECKS, doctor, standard_step
 from labkit.models import MLP
-from labkit.train import History, evaluating
+from labkit.train import History, evaluating, run_epochs
 
 __all__ = ["Setup", "Bug", "BUGS", "get_bug", "CatchMatrix", "catch_matrix"]
 
@@ -83,28 +82,23 @@ class Bug:
         steps = check_int("steps", steps, min_value=1)
         s = self.setup(fixed=fixed, random_state=random_state)
         classify = s.task == "classification"
-        history = History(metric_name="accuracy" if classify else "rmse", stop_reason="completed")
         optimizer = (s.optimizer_fn or _adam)(s.model)
-        start = time.perf_counter()
+
+        def train_step():
+            loss = (s.step_fn or standard_step)(s.model, optimizer, s.X, s.y, s.loss_fn)
+            loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
+            return loss, _scores(s.model, s.X, s.y, s.loss_fn, classify)[1]
+
+        def test_scores():
+            return _scores(s.model, s.X_test, s.y_test, s.loss_fn, classify)
+
+        history = History(metric_name="accuracy" if classify else "rmse")
         with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Using a target size")  # the broadcasting bug
             torch.manual_seed(random_state)
-            for step in range(steps):
-                history.lr.append(optimizer.param_groups[0]["lr"])
-                loss = (s.step_fn or standard_step)(s.model, optimizer, s.X, s.y, s.loss_fn)
-                loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
-                history.train_loss.append(loss)
-                history.train_metric.append(_metric(s.model, s.X, s.y, classify))
-                if s.X_test is not None:
-                    history.val_loss.append(float(_eval_loss(s)))
-                    history.val_metric.append(_metric(s.model, s.X_test, s.y_test, classify))
-                history.epochs_run = step + 1
-                if not math.isfinite(loss):
-                    history.stop_reason, history.diverged_at = "diverged", step
-                    break
-        history.seconds = time.perf_counter() - start
-        finite = [(v, i) for i, v in enumerate(history.val_loss or history.train_loss) if math.isfinite(v)]
-        history.best_epoch = min(finite)[1] if finite else None
+            val_epoch = test_scores if s.X_test is not None else None
+            for _ in run_epochs(s.model, history, steps, train_step, val_epoch, optimizer):
+                pass
         return history
 
 
@@ -112,18 +106,14 @@ def _adam(model):
     return torch.optim.Adam(model.parameters(), lr=1e-2)
 
 
-def _metric(model, X, y, classify) -> float:
-    """Accuracy, or RMSE over matching shapes, in eval mode."""
+def _scores(model, X, y, loss_fn, classify) -> tuple[float, float]:
+    """(loss, metric) from one eval-mode pass: the set-up's loss; accuracy, or RMSE over matching shapes."""
     with evaluating(model):
         out = model(X)
+        loss = float(loss_fn(out, y))
     if classify:
-        return (out.argmax(1) == y).double().mean().item()
-    return (out.reshape(-1) - y.reshape(-1)).pow(2).mean().sqrt().item()
-
-
-def _eval_loss(s: Setup) -> torch.Tensor:
-    with evaluating(s.model):
-        return s.loss_fn(s.model(s.X_test), s.y_test)
+        return loss, (out.argmax(1) == y).double().mean().item()
+    return loss, (out.reshape(-1) - y.reshape(-1)).pow(2).mean().sqrt().item()
 
 
 # ---------------------------------------------------------------- data and models

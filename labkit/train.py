@@ -37,8 +37,8 @@ from labkit._checks import (
 )
 from labkit.runtime import get_device
 
-__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "OPTIMIZERS", "SCHEDULES",
-           "TASKS"]
+__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "run_epochs", "OPTIMIZERS",
+           "SCHEDULES", "TASKS"]
 
 TASKS = ("regression", "classification")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
@@ -301,14 +301,23 @@ def iter_fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, 
                           loss_fn, opt, penalty, classify)
     val_epoch = None if val is None else partial(_measure, model, X_val, y_val, loss_fn, classify)
     history = History(metric_name="accuracy" if classify else "rmse")
-    return _loop(model, history, epochs, train_epoch, val_epoch, opt, scheduler, early_stopping, callback)
+    return run_epochs(model, history, epochs, train_epoch, val_epoch, opt, scheduler, early_stopping,
+                      callback)
 
 
-def _loop(model, history, epochs, train_epoch, val_epoch, optimizer, scheduler, patience, callback):
+def run_epochs(model, history, epochs, train_epoch, val_epoch=None, optimizer=None, scheduler=None,
+               patience=None, callback=None):
+    """The bookkeeping of a run around any epoch: ``train_epoch()`` and ``val_epoch()`` return (loss, metric).
+
+    Yields ``history`` after each epoch, filled as :func:`iter_fit` fills it (learning rate,
+    losses, metrics, best epoch, divergence, stop reason, seconds). :func:`iter_fit` drives it
+    with its own epochs; a set-up with its own step (the bug zoo's) can drive it too.
+    """
     best_state = None
     for epoch in range(epochs):
         start = time.perf_counter()
-        history.lr.append(optimizer.param_groups[0]["lr"])
+        if optimizer is not None:
+            history.lr.append(optimizer.param_groups[0]["lr"])
         loss, metric = train_epoch()
         history.train_loss.append(loss)
         history.train_metric.append(metric)
