@@ -188,14 +188,15 @@ def expect_choice(correct: str, choices: Sequence[str]) -> Callable:
     if isinstance(choices, str) or not isinstance(choices, Sequence) or not choices \
             or not all(isinstance(c, str) for c in choices):
         raise TypeError(f"choices must be a non-empty list of strings, got {choices!r}")
-    if not isinstance(correct, str) or _key(correct) not in {_key(c) for c in choices}:
+    allowed = {_key(c) for c in choices}
+    if not isinstance(correct, str) or _key(correct) not in allowed:
         raise ValueError(f"correct must be one of the choices {_listed(choices)}; got {correct!r}")
     choices = tuple(choices)
 
     def check(answer):
         if not isinstance(answer, str):
             return False, f"answer with a string, one of {_listed(choices)}; got {answer!r}"
-        if _key(answer) not in {_key(c) for c in choices}:
+        if _key(answer) not in allowed:
             return False, f"{answer!r} is not one of the choices {_listed(choices)}."
         if _key(answer) != _key(correct):
             return False, f"{answer!r} is one of the choices, but not the right one."

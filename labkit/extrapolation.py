@@ -341,7 +341,7 @@ def discrepancy_demo(*, n_models=8, n_train=200, length=(0.25, 1.0), outside_len
 
     Truth: :func:`labkit.data.pendulum_period` of (length, amplitude). The cheap
     simulator, :func:`small_angle_period`, knows how the period grows with length
-    but ignores the amplitude (up to 7% off at 1.2 rad). Both networks
+    but ignores the amplitude (about 9% short at 1.2 rad). Both networks
     (2-``width``-``width``-1, ReLU) train on lengths in ``length``; "outside" tests
     lengths in ``outside_length``, amplitudes in the same range. The plain network
     must extrapolate sqrt(L) and cannot; the discrepancy network only extrapolates a

@@ -13,8 +13,8 @@ from labkit.monitor_panel import NetSettings, measure
 __all__ = ["MYSTERY_LETTERS", "mystery", "exercises", "BUG_NAMES", "STUCK_CAUSES"]
 
 BUG_NAMES = tuple(BUGS)
-MYSTERY_LETTERS = ("A", "B", "C")
 _MYSTERIES = {"A": "dropout_at_test", "B": "broadcast_n_vs_n1", "C": "labels_shuffled"}
+MYSTERY_LETTERS = tuple(_MYSTERIES)
 STUCK_CAUSES = ("sigmoids saturate, so gradients vanish", "dead ReLUs: no gradient gets through",
                 "exploding gradients", "a wrong backward pass")
 _RATIO_WANTED = 1e-3

@@ -66,13 +66,13 @@ def exercises(spread=None) -> ExerciseSet:
                  "what each does well?",
             solution=f"`{SIMULATOR_CHOICES[1]!r}` (discrepancy modelling): the simulator carries the "
                      "trend into regions without measurements; the network only corrects a small error. "
-                     "In section 5 this beat both the simulator alone and a network alone, inside and "
+                     "In section 6c this beat both the simulator alone and a network alone, inside and "
                      "outside the measured range.",
         ),
         Exercise(
             "q5",
             check=expect_choice(REGION_CHOICES[1], REGION_CHOICES),
-            hint="Compare the two rows of the symmetry table of section 5, region by region.",
+            hint="Compare the two rows of the symmetry table of section 6b, region by region.",
             solution=f"`{REGION_CHOICES[1]!r}`: the symmetry f(-x) = -f(x) turns the data on [0.2, 2] "
                      "into knowledge about [-2, -0.2]. Beyond |x| > 2 neither the data nor the "
                      "symmetry say anything, and the networks are as lost as before.",

@@ -201,10 +201,11 @@ def exercises(sweep=None) -> ExerciseSet:
         check, best = _best_h_check(*sweep)
         items.append(Exercise(
             "q2", check=check,
-            hint="Find the bottom of the U in the float64 sweep: `hs[errors.argmin()]`.",
-            solution=f"`{best:.1e}`, near the cube root of float64's epsilon (about 6e-6): there the "
-                     "truncation error (growing like h²) and the round-off error (growing like eps / h) "
-                     "are about equal.",
+            hint="Find the bottom of the U in the float64 sweep: `hs64[err64.argmin()]`.",
+            solution=f"`{best:.1e}`: there the truncation error (growing like h²) and the round-off "
+                     "error (growing like eps / h) are about equal. The cube root of float64's epsilon "
+                     "(about 6e-6) is the order-of-magnitude estimate; the function's own constants "
+                     "move the measured bottom.",
         ))
     items += [
         Exercise(
