@@ -83,10 +83,10 @@ def grads_reset(case) -> Check:
     first = _grads_of(model)
     probe = copy.deepcopy(model)  # the gradient a fresh backward pass gives at the new weights
     probe.zero_grad(set_to_none=True)
-    state = torch.get_rng_state()
-    case.loss_fn(probe(case.X), case.y).backward()
+    devices = [case.X.device] if case.X.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):  # the probe's dropout masks are drawn again by the step
+        case.loss_fn(probe(case.X), case.y).backward()
     fresh = _grads_of(probe)
-    torch.set_rng_state(state)  # the second step draws the same dropout masks as the probe
     case.step(model, optimizer, case.X, case.y)
     second = _grads_of(model)
     names = [n for n in second if second[n] is not None and fresh.get(n) is not None]
