@@ -1,4 +1,4 @@
-"""Speed and memory figures of the live playground (labkit.widgets.Playground). Prints them; asserts nothing.
+"""Speed and memory figures of the live playground (labkit.panels.Playground). Prints them; asserts nothing.
 
 Run with ``.venv/bin/python benchmarks/bench_live.py`` (about two minutes). The machine's
 other work makes timings noisy: compare figures from one run, and run it twice before quoting.
@@ -8,10 +8,10 @@ Goals (from the live-playground issue):
   b. frames per second while training (epochs=2000): >= 10
   c. one in-place frame vs clearing and re-displaying the same figure the way d2l's
      Animator and livelossplot do: in-place at most one third of the redisplay's cost
-  d. the default bias-variance sweep, ``labkit.biasvar.bias_variance_sweep()``: reported
+  d. the default bias-variance sweep, ``labkit.generalization.biasvar.bias_variance_sweep()``: reported
   e. kernel resident memory after 100 retrains: under 700 MB and not growing
 
-Two ways a frame reaches the screen are measured (see labkit.widgets):
+Two ways a frame reaches the screen are measured (see labkit.panels.playground):
   - "ipympl" (``%matplotlib widget``, JupyterLab): the kernel renders with Agg and sends a
     PNG over the widget's comm. No browser is attached here, so this benchmark plays its
     part: when a frame calls ``plots.request_draw`` (draw_idle), the "browser" asks back at
@@ -35,7 +35,7 @@ import matplotlib
 import torch
 
 import labkit
-from labkit import plots
+from labkit.viz import views as plots
 
 IPYMPL = "module://ipympl.backend_nbagg"
 CHANGES = [("width", 16), ("lr", 0.03), ("noise", 0.3), ("seed", 1), ("depth", 3),
@@ -64,7 +64,7 @@ def rendering(path: str):
 
 
 def new_panel(**settings):
-    from labkit.widgets import Playground
+    from labkit.panels.playground import Playground
 
     panel = Playground(**settings)
     if hasattr(panel.figure.canvas, "syncing_data_url"):
@@ -227,7 +227,7 @@ def in_place_vs_redisplay():
 # ---------------------------------------------------------------- d. bias-variance sweep
 
 def bias_variance_time():
-    from labkit.biasvar import bias_variance_sweep
+    from labkit.generalization.biasvar import bias_variance_sweep
 
     bias_variance_sweep()  # warm-up
     seconds = []
@@ -245,8 +245,8 @@ KERNEL_SETUP = """\
 %matplotlib widget
 import labkit
 labkit.setup(0)
-from labkit import plots
-from labkit.widgets import Playground
+from labkit.viz import views as plots
+from labkit.panels.playground import Playground
 
 def browser_pulls(fig):  # stands in for the front-end, so every frame is really rendered
     fig.canvas.syncing_data_url = False

@@ -1,8 +1,17 @@
 """labkit: the small library behind DL Practice Lab's notebooks.
 
 Importing labkit does nothing but define names: no threads, seeds or plotting
-settings change until a lab calls :func:`labkit.setup`. Submodules load on first
-use, so ``import labkit`` stays cheap.
+settings change until a lab calls :func:`labkit.setup`. Submodules and subpackages
+load on first use, so ``import labkit`` stays cheap.
+
+The layout (a test, ``tests/test_layers.py``, holds its direction):
+
+- core, at the top: ``arguments``, ``runtime``, ``data``, ``splits``, ``models``,
+  ``optim``, ``train``, ``batched``, ``exercises``. Core imports only core.
+- one subpackage per topic: ``generalization``, ``gradients``, ``debugging``. A topic
+  builds on core and never on another topic.
+- ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
+  (ipywidgets only), ``course`` holds the exercise sets and never imports panels.
 """
 
 from __future__ import annotations
@@ -11,19 +20,15 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "runtime", "data", "splits", "models", "train", "batched",
-    "plots", "figures", "diagnosis", "biasvar", "exercises", "playground", "widgets",
-    "validation", "lockbox", "leakage", "dynamics", "extrapolation", "gradcheck", "finite_differences",
-    "gradcheck_pitfalls", "doctor", "checklist", "forward_checks", "training_checks", "bugzoo", "monitor",
-    "course", "explorers", "monitor_panel", "panels", "blitting",
-)
+CORE = ("arguments", "runtime", "data", "splits", "models", "optim", "train", "batched", "exercises")
+TOPICS = ("generalization", "gradients", "debugging")
+OUTER = ("viz", "panels", "course")
 
-__all__ = ["setup", "__version__", *_SUBMODULES]
+__all__ = ["setup", "__version__", *CORE, *TOPICS, *OUTER]
 
 
 def __getattr__(name: str):
-    if name in _SUBMODULES:
+    if name in CORE or name in TOPICS or name in OUTER:
         return importlib.import_module(f"labkit.{name}")
     if name == "setup":
         from labkit.runtime import setup

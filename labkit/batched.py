@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit._checks import _to_numpy, as_2d_float, check_choice, check_float, check_int, check_random_state
+from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_random_state, to_numpy
 from labkit.models import ACTIVATIONS, MLP
 
-__all__ = ["BatchedMLP", "BatchedHistory", "BiasVariance", "fit_batched", "predict_batched", "bias_variance"]
+__all__ = ["BatchedMLP", "BatchedHistory", "BiasVariance", "fit_batched", "predict_batched", "bias_variance",
+           "train_mlps", "mse_per_model"]
 
 _aten = torch.ops.aten
 # Training computes gradients by hand (see _backward) with the kernels autograd itself
@@ -404,7 +405,7 @@ def bias_variance(predictions, y_true, noise_var=None):
     With ``noise_var`` (the variance of the targets' noise), ``expected_error`` estimates
     the test error against noisy targets: bias^2 + variance + noise.
     """
-    preds = _to_numpy("predictions", predictions)
+    preds = to_numpy("predictions", predictions)
     if preds.ndim == 3 and preds.shape[2] == 1:
         preds = preds[..., 0]
     if preds.ndim != 2:
@@ -439,7 +440,7 @@ def _per_model(name, value, n_models, *, strict_min):
 
 def _stacked(name, value, n_models):
     """(n, d) shared by all models, or (K, n, d) one block per model: finite floats."""
-    array = _to_numpy(name, value)
+    array = to_numpy(name, value)
     if array.ndim <= 2:
         return as_2d_float(name, array)
     if array.ndim > 3 or len(array) != n_models:
@@ -458,7 +459,7 @@ def _check_data(name, data, model):
         raise ValueError(f"{name} X has {X.shape[-1]} feature(s) per row; the models take "
                          f"{model.in_features}")
     n = X.shape[-2]
-    y = _to_numpy(f"{name} y", data[1])
+    y = to_numpy(f"{name} y", data[1])
     if y.shape == (K, n) and model.out_features == 1 and y.shape != (n, 1):
         y = y[..., None]  # (K, n): one target vector per model
     y = _stacked(f"{name} y", y, K)
@@ -477,3 +478,19 @@ def _check_input(x, model):
     if x.dim() not in (2, 3) or x.shape[-1] != d or (x.dim() == 3 and len(x) != K):
         raise ValueError(f"x must be (N, {d}) shared or ({K}, N, {d}) per model; got shape {tuple(x.shape)}")
     return x.expand(K, *x.shape[-2:])
+
+
+# ---------------------------------------------------------------- the demos' shared training
+def train_mlps(X, y, *, n_models, width, depth, epochs, lr, seed, activation="relu", weight_decay=0.0):
+    """K MLPs trained together (full-batch Adam on MSE); X (n, d) or (K, n, d), y (n,) or (K, n)."""
+    d = np.shape(X)[-1]
+    model = BatchedMLP(n_models, d, 1, width=width, depth=depth, activation=activation, random_state=seed)
+    fit_batched(model, (X, y), epochs=epochs, lr=lr, weight_decay=weight_decay, random_state=seed)
+    return model
+
+
+def mse_per_model(model, X, y) -> np.ndarray:
+    """Each model's MSE on (X, y): shape (K,)."""
+    predictions = predict_batched(model, X)[..., 0]  # (K, n)
+    return np.mean((predictions - np.asarray(y)) ** 2, axis=-1)
+

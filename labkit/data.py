@@ -6,9 +6,6 @@ the same ``random_state`` always gives the same data and nothing global is seede
 X is float64 of shape (n_samples, n_features), 2-D even with one feature; y is float64
 for regression and int64 class labels 0..C-1 for classification.
 
-Splitting and scaling live in :mod:`labkit.splits`; their names are re-exported here so
-a lab can take all of its data plumbing from one module.
-
 scikit-learn is imported inside the functions that use it: it costs about a second,
 and ``import labkit.data`` should stay cheap for labs that only need ``make_sine``.
 """
@@ -19,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labkit._checks import (
+from labkit.arguments import (
     check_bool,
     check_choice,
     check_float,
@@ -27,12 +24,11 @@ from labkit._checks import (
     check_interval,
     check_random_state,
 )
-from labkit.splits import Split, group_split, scale, train_val_test_split
 
 __all__ = [
     "make_sine", "make_identity", "make_cubic", "make_moons", "make_circles", "make_xor",
     "make_spirals", "make_materials", "load_digits", "DATASETS", "make_dataset", "task_of",
-    "Split", "train_val_test_split", "group_split", "scale", "pendulum_period", "make_pendulum_period",
+    "pendulum_period", "make_pendulum_period",
 ]
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labkit._checks import check_float
+from labkit.arguments import check_float
 
 __all__ = ["CheckResult", "Markdown", "Exercise", "ExerciseSet", "Progress",
            "expect_choice", "expect_number", "expect_set"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from labkit._checks import check_bool, check_choice, check_float, check_int
+from labkit.arguments import check_bool, check_choice, check_float, check_int
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "SmallCNN", "n_parameters"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from labkit._checks import check_int
+from labkit.arguments import check_int
 
 _TRUE = {"1", "true", "yes", "on"}
 

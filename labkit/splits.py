@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from labkit._checks import (
+from labkit.arguments import (
     as_2d_float,
     check_bool,
     check_choice,

@@ -25,8 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit._checks import (
-    _to_numpy,
+from labkit.arguments import (
     as_2d_float,
     check_bool,
     check_choice,
@@ -34,15 +33,14 @@ from labkit._checks import (
     check_int,
     check_random_state,
     check_same_length,
+    to_numpy,
 )
+from labkit.optim import OPTIMIZERS, make_optimizer, make_scheduler
 from labkit.runtime import get_device
 
-__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "run_epochs", "OPTIMIZERS",
-           "SCHEDULES", "TASKS"]
+__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "run_epochs", "TASKS"]
 
 TASKS = ("regression", "classification")
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
-SCHEDULES = ("step", "cosine", "exponential")
 
 
 @dataclasses.dataclass(repr=False)
@@ -85,7 +83,7 @@ class History:
 
 def _features(name: str, X) -> torch.Tensor:
     """X as a float32 tensor: (N, d) for 1-D/2-D input, other shapes (N, 1, 8, 8) kept."""
-    array = _to_numpy(name, X)
+    array = to_numpy(name, X)
     if array.ndim == 0 or len(array) == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {array.shape}")
     if array.ndim > 2:  # check images as rows of pixels, then give them their shape back
@@ -96,13 +94,13 @@ def _features(name: str, X) -> torch.Tensor:
 
 def _infer_task(y) -> str:
     """Integer (or bool) labels mean classification; anything else, regression."""
-    dtype = _to_numpy("y", y).dtype
+    dtype = to_numpy("y", y).dtype
     return "classification" if np.issubdtype(dtype, np.integer) or dtype.kind == "b" else "regression"
 
 
 def _targets(name: str, y, task: str) -> torch.Tensor:
     """y as float32 (N, n_outputs) for regression or int64 labels (N,) for classification."""
-    array = _to_numpy(name, y)
+    array = to_numpy(name, y)
     if array.ndim == 0 or len(array) == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {array.shape}")
     values = as_2d_float(name, array.astype(np.int64) if array.dtype.kind == "b" else array)
@@ -169,36 +167,6 @@ def _check_data(model, name: str, data, task: str | None, device) -> tuple[str, 
                          f"labels up to {int(y.max())}; it needs one output per class (integer y means "
                          "classification: pass float y or task='regression' for regression)")
     return task, X, y
-
-
-def _make_optimizer(name: str, params: list, lr: float, momentum: float, weight_decay: float):
-    """A torch optimizer, fused where this PyTorch supports it (about 1.5x faster per step)."""
-    if name in ("sgd", "momentum", "nesterov"):
-        cls, options = torch.optim.SGD, {"momentum": 0.0 if name == "sgd" else momentum,
-                                         "nesterov": name == "nesterov"}
-    else:
-        cls, options = (torch.optim.Adam if name == "adam" else torch.optim.AdamW), {}
-    try:
-        return cls(params, lr=lr, weight_decay=weight_decay, fused=True, **options)
-    except (RuntimeError, TypeError, ValueError):  # older torch, or a device without a fused kernel
-        return cls(params, lr=lr, weight_decay=weight_decay, **options)
-
-
-def _make_scheduler(schedule, optimizer, epochs: int):
-    if schedule is None:
-        return None
-    if callable(schedule):
-        return torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    if not isinstance(schedule, str):
-        raise TypeError(f"schedule must be None, one of {SCHEDULES} or a function epoch -> factor, "
-                        f"got {schedule!r}")
-    schedule = check_choice("schedule", schedule, SCHEDULES)
-    if schedule == "step":  # halve the rate four times over the run
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 4), gamma=0.5)
-    if schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    # "exponential": 100 times lower at the end of the run
-    return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.01 ** (1 / epochs))
 
 
 # ---------------------------------------------------------------- one epoch
@@ -290,8 +258,8 @@ def iter_fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, 
         _, X_val, y_val = _check_data(model, "val", val, task, device)
 
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = _make_optimizer(optimizer, params, lr, momentum, weight_decay)
-    scheduler = _make_scheduler(schedule, opt, epochs)
+    opt = make_optimizer(optimizer, params, lr, momentum, weight_decay)
+    scheduler = make_scheduler(schedule, opt, epochs)
     classify = task == "classification"
     loss_fn = F.cross_entropy if classify else F.mse_loss
     weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases

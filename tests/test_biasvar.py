@@ -1,4 +1,4 @@
-"""labkit.biasvar: sweeps must show the textbook trends and add up to the test error.
+"""labkit.generalization.biasvar: sweeps must show the textbook trends and add up to the test error.
 
 Sizes are small (8 models, 100 test points, widths 2 and 64) so each sweep takes a
 fraction of a second. With these sizes, over seeds 0-29 the widest net always had
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from labkit.batched import bias_variance
-from labkit.biasvar import DEFAULT_VALUES, PARAMS, BiasVarianceResult, bias_variance_sweep
+from labkit.generalization.biasvar import DEFAULT_VALUES, PARAMS, BiasVarianceResult, bias_variance_sweep
 
 SMALL = dict(n_models=8, n_test=100, random_state=0)
 

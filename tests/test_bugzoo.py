@@ -1,4 +1,4 @@
-"""labkit.bugzoo: every bug trains silently, and the doctor catches every one of them.
+"""labkit.debugging.bugzoo: every bug trains silently, and the doctor catches every one of them.
 
 The matrix below is the lab's table: for each bug, the doctor checks built to catch it.
 The test runs the doctor on every bug and on its fix and proves each row.
@@ -11,8 +11,8 @@ import math
 import pytest
 import torch
 
-from labkit import bugzoo
-from labkit.doctor import CHECKS
+from labkit.debugging import bugzoo
+from labkit.debugging.checklist import CHECKS
 from labkit.train import History
 
 # bug -> the doctor checks that catch it (other checks may fail too: a NaN spoils most of them)

@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit.biasvar import bias_variance_sweep  # noqa: E402
 from labkit.course.bias_variance import exercises  # noqa: E402
-from labkit.figures import log_axis_suits, plot_learning_curve  # noqa: E402
-from labkit.playground import Settings, errors, run_settings  # noqa: E402
+from labkit.generalization.biasvar import bias_variance_sweep  # noqa: E402
+from labkit.generalization.playground import Settings, errors, run_settings  # noqa: E402
+from labkit.viz.figures import log_axis_suits, plot_learning_curve  # noqa: E402
 
 OVERFIT = {"width": 256, "n_train": 10, "noise": 0.3, "epochs": 2000}
 

@@ -12,10 +12,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from labkit.course import debugging, gradient_checks  # noqa: E402
-from labkit.gradcheck import check_gradients, demo_problem  # noqa: E402
-from labkit.gradcheck_pitfalls import compare_with_torch, step_size_sweep  # noqa: E402
+from labkit.gradients.gradcheck import check_gradients, demo_problem  # noqa: E402
+from labkit.gradients.monitor import Monitor, vanishing_gradients  # noqa: E402
+from labkit.gradients.pitfalls import compare_with_torch, step_size_sweep  # noqa: E402
 from labkit.models import MLP  # noqa: E402
-from labkit.monitor import Monitor, vanishing_gradients  # noqa: E402
 from labkit.train import fit  # noqa: E402
 
 

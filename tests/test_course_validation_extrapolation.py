@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from labkit.course import extrapolation, validation
-from labkit.dynamics import compare_horizons
-from labkit.extrapolation import ensemble_spread
-from labkit.validation import compare_splits, validation_optimism
+from labkit.generalization.dynamics import compare_horizons
+from labkit.generalization.extrapolation import ensemble_spread
+from labkit.generalization.validation import compare_splits, validation_optimism
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit import data
+from labkit import data, splits
 
 REGRESSION = ["sine", "identity", "cubic"]
 CLASSIFICATION = ["moons", "circles", "xor", "spirals"]
@@ -161,9 +161,9 @@ def test_materials_random_split_looks_better_than_unseen_materials():
     errors = {"rows": [], "groups": []}
     for seed in range(4):
         X, y, groups = data.make_materials(random_state=seed)
-        splits = {"rows": data.train_val_test_split(X, y, random_state=seed),
-                  "groups": data.group_split(X, y, groups, random_state=seed)}
-        for kind, split in splits.items():
+        parts = {"rows": splits.train_val_test_split(X, y, random_state=seed),
+                 "groups": splits.group_split(X, y, groups, random_state=seed)}
+        for kind, split in parts.items():
             model = RandomForestRegressor(n_estimators=20, min_samples_leaf=2, random_state=0)
             model.fit(*split.train)
             errors[kind].append(np.mean((model.predict(split.X_val) - split.y_val) ** 2))

@@ -1,4 +1,4 @@
-"""labkit.diagnosis: the bias/variance rules of Goodfellow ch. 11, one regime per case."""
+"""labkit.generalization.diagnosis: the bias/variance rules of Goodfellow ch. 11, one regime per case."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from labkit.diagnosis import (
+from labkit.generalization.diagnosis import (
     ABOUT_RIGHT_REMEDIES,
     BIAS_VARIANCE_TABLE,
     DIVERGED_REMEDIES,

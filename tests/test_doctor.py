@@ -1,4 +1,4 @@
-"""labkit.doctor: each check fails on a set-up built to fail it and passes on a healthy one."""
+"""labkit.debugging.doctor: each check fails on a set-up built to fail it and passes on a healthy one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit.doctor import CHECKS, doctor, explain_checks, standard_step
+from labkit.debugging.checklist import CHECKS, explain_checks
+from labkit.debugging.doctor import doctor, standard_step
 from labkit.models import MLP
 
 
@@ -258,7 +259,7 @@ def test_float_labels_with_task_classification_and_the_checks_table():
 
 
 def test_fresh_logits_that_happen_to_lie_in_0_1_are_not_a_false_alarm():
-    from labkit.bugzoo import get_bug
+    from labkit.debugging.bugzoo import get_bug
 
     report = get_bug("labels_shuffled").setup(random_state=3).doctor()  # its outputs all land in [0, 1]
     assert report["logits"].status == "pass"

@@ -1,4 +1,4 @@
-"""labkit.dynamics: the simulator is right, the data builders line up, rollouts compound.
+"""labkit.generalization.dynamics: the simulator is right, the data builders line up, rollouts compound.
 
 The headline test trains both models with the module's defaults (about 2 s): over
 seeds 0-2 the one-step-trained model drifted 2.7-4.9 times further in 100 steps.
@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from labkit.data import pendulum_period
-from labkit.dynamics import (
+from labkit.generalization.dynamics import (
     DynamicsComparison,
     RolloutError,
     StepModel,

@@ -12,8 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit import explorers  # noqa: E402
-from labkit.explorers import BiasVariancePanel, ExtrapolationExplorer, LeakageExplorer, fit_identity  # noqa: E402
+from labkit.generalization.extrapolation import fit_identity  # noqa: E402
+from labkit.panels import explorers  # noqa: E402
+from labkit.panels.explorers import BiasVariancePanel, ExtrapolationExplorer, LeakageExplorer  # noqa: E402
 
 QUICK = {"epochs": 60}
 QUICK_LEAK = {"epochs": 20, "n_models": 1}

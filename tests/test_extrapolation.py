@@ -1,4 +1,4 @@
-"""labkit.extrapolation: networks fan out beyond their data, and known structure reins them in.
+"""labkit.generalization.extrapolation: networks fan out beyond their data, and known structure reins them in.
 
 Sizes are reduced (fewer models and epochs). Each asserted margin held for seeds 0-2
 at these sizes, most by a factor of 5 or more; the tightest were the residual model
@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from labkit.data import pendulum_period
-from labkit.extrapolation import (
+from labkit.generalization.extrapolation import (
     SPREAD_DATASETS,
     DiscrepancyResult,
     Residual,

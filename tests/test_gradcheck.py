@@ -1,4 +1,4 @@
-"""labkit.gradcheck and its pitfalls: finite differences catch wrong backward passes; precision matters."""
+"""Gradient checks and their pitfalls: finite differences catch wrong backward passes; precision matters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit import gradcheck as gc
-from labkit import gradcheck_pitfalls as pitfalls
+from labkit.gradients import gradcheck as gc
+from labkit.gradients import pitfalls
 
 
 class Cube(torch.autograd.Function):

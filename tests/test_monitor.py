@@ -1,4 +1,4 @@
-"""labkit.monitor: per-layer statistics in bounded memory, and gradients at initialization."""
+"""labkit.gradients.monitor: per-layer statistics in bounded memory, and gradients at initialization."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit import monitor as mon
+from labkit.gradients import monitor as mon
 from labkit.models import MLP
 
 

@@ -13,8 +13,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit import monitor_panel  # noqa: E402
-from labkit.monitor_panel import GradientFlowView, MonitorPanel, NetSettings, measure  # noqa: E402
+from labkit.gradients.gradient_flow import NetSettings, measure  # noqa: E402
+from labkit.panels import gradient_flow as monitor_panel  # noqa: E402
+from labkit.panels.gradient_flow import MonitorPanel  # noqa: E402
+from labkit.viz.gradient_flow import GradientFlowView  # noqa: E402
 
 FAST = {"steps": 10}
 

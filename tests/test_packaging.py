@@ -92,3 +92,23 @@ def test_lab_command_binds_loopback_with_a_token():
     lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
     assert "--ip=127.0.0.1" in lab
     assert '--IdentityProvider.token="$$TOKEN"' in lab and "token_urlsafe" in lab
+
+
+def test_the_wheel_holds_every_labkit_package_and_module(tmp_path):
+    """Build the wheel as a non-editable install would and compare its files with the source tree."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    project = tmp_path / "project"  # a copy: a stale build/ in the checkout could add removed modules
+    shutil.copytree(ROOT / "labkit", project / "labkit", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "--wheel-dir", str(tmp_path), str(project)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("labkit-*.whl")
+    packaged = {name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".py")}
+    source = {str(p.relative_to(ROOT)) for p in (ROOT / "labkit").rglob("*.py")}
+    assert packaged == source
+    packages = {Path(name).parent.as_posix() for name in source}
+    assert {"labkit", "labkit/course", "labkit/viz", "labkit/panels"} <= packages and len(packages) >= 7

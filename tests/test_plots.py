@@ -1,4 +1,4 @@
-"""labkit.plots: views create their artists once, updates change only their data, and the data is right."""
+"""labkit.viz: views create their artists once, updates change only their data, and the data is right."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
-from labkit import plots
-from labkit.blitting import Blitter  # noqa: E402
+from labkit import viz as plots
 from labkit.models import MLP  # noqa: E402
 from labkit.train import History, fit  # noqa: E402
+from labkit.viz.blitting import Blitter  # noqa: E402
 
 # a warning (a log axis given zero limits, a NaN in a colour blend) is a bug here
 pytestmark = pytest.mark.filterwarnings("error")
@@ -499,17 +499,18 @@ def test_request_draw_asks_the_canvas(ax, monkeypatch):
 
 
 def test_import_loads_neither_widgets_nor_pyplot_nor_torch():
-    heavy = ("ipywidgets", "matplotlib.pyplot", "torch", "labkit.figures")
-    code = f"import sys, labkit.plots; print([m for m in {heavy} if m in sys.modules])"
+    heavy = ("ipywidgets", "matplotlib.pyplot", "torch", "labkit.panels")
+    code = f"import sys, labkit.viz; print([m for m in {heavy} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
-def test_one_call_plots_are_reachable_from_both_modules():
-    from labkit import figures
+def test_the_viz_face_offers_every_one_call_plot_and_no_more():
+    from labkit.viz import figures, views
 
     for name in figures.__all__:
         assert getattr(plots, name) is getattr(figures, name) and name in plots.__all__
+    assert not hasattr(views, "plot_fit")  # no lazy re-export from views: one home per name
     with pytest.raises(AttributeError, match="no attribute 'plot_everything'"):
         plots.plot_everything  # noqa: B018
 

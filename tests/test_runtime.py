@@ -16,7 +16,8 @@ def test_import_has_no_side_effects():
         " dict(matplotlib.rcParams))\n"
         "state = numpy.random.get_state()[1].copy(); py = random.getstate()\n"
         "import importlib, labkit\n"
-        "for name in labkit._SUBMODULES: importlib.import_module('labkit.' + name)\n"
+        "import pkgutil\n"
+        "for m in pkgutil.walk_packages(labkit.__path__, 'labkit.'): importlib.import_module(m.name)\n"
         "after = (torch.get_num_threads(), torch.initial_seed(), dict(matplotlib.rcParams))\n"
         "assert before == after, 'labkit import changed torch threads, seed or rcParams'\n"
         "assert (numpy.random.get_state()[1] == state).all() and random.getstate() == py\n"
@@ -32,9 +33,12 @@ def test_every_submodule_is_listed_and_loads_lazily():
 
     import labkit
 
+    listed = (*labkit.CORE, *labkit.TOPICS, *labkit.OUTER)
     public = {m.name for m in pkgutil.iter_modules(labkit.__path__) if not m.name.startswith("_")}
-    assert public == set(labkit._SUBMODULES)
-    for name in labkit._SUBMODULES:
+    assert public == set(listed)
+    packages = {m.name for m in pkgutil.iter_modules(labkit.__path__) if m.ispkg}
+    assert packages == set(labkit.TOPICS) | set(labkit.OUTER)
+    for name in listed:
         assert getattr(labkit, name) is importlib.import_module(f"labkit.{name}")
 
 

@@ -17,8 +17,8 @@ import PIL.Image  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from labkit import plots, widgets  # noqa: E402
-from labkit.widgets import Playground  # noqa: E402
+from labkit.panels import playground as widgets  # noqa: E402
+from labkit.panels.playground import Playground  # noqa: E402
 
 FAST = {"epochs": 50, "n_train": 20}
 
@@ -277,7 +277,7 @@ def ipympl_canvas(monkeypatch):
 @pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
 def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkeypatch):
     asked = []
-    monkeypatch.setattr(plots, "request_draw", asked.append)
+    monkeypatch.setattr(widgets, "request_draw", asked.append)
     panel = Playground(epochs=30, n_train=20, max_fps=1000)
     assert panel.stats["frames"] == 31 and len(asked) == 31  # every frame asks the browser for a picture
     assert panel.stats["blitted"] == 0 and ipympl_canvas == []  # nobody asked back: nothing drawn or sent
@@ -288,7 +288,7 @@ def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, mon
     def browser_pulls(fig):  # the front-end answers draw_idle at once with webagg's "draw" message
         fig.canvas.handle_event({"type": "draw"})
 
-    monkeypatch.setattr(plots, "request_draw", browser_pulls)
+    monkeypatch.setattr(widgets, "request_draw", browser_pulls)
     panel = Playground(epochs=30, n_train=20, max_fps=1000)
     canvas, stats = panel.figure.canvas, panel.stats
     assert stats["frames"] == 31 and 25 <= stats["blitted"] <= 29

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_set
-from labkit.playground import run_settings
+from labkit.generalization.playground import run_settings
 
 __all__ = ["exercises", "REMEDY_OPTIONS", "FIRST_FIX_CHOICES"]
 

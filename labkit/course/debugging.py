@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from labkit.bugzoo import BUGS, Setup
+from labkit.debugging.bugzoo import BUGS, Setup
 from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number
-from labkit.monitor_panel import NetSettings, measure
+from labkit.gradients.gradient_flow import NetSettings, measure
 
 __all__ = ["MYSTERY_LETTERS", "mystery", "exercises", "BUG_NAMES", "STUCK_CAUSES"]
 
@@ -21,7 +21,7 @@ _RATIO_WANTED = 1e-3
 
 
 def mystery(letter: str) -> Setup:
-    """Mystery set-up ``letter`` ("A", "B" or "C"): one bug of :data:`labkit.bugzoo.BUGS`, unnamed.
+    """Mystery set-up ``letter`` ("A", "B" or "C"): one bug of :data:`labkit.debugging.bugzoo.BUGS`, unnamed.
 
     ``case.model``, ``case.X``, ``case.y``, ``case.loss_fn`` and ``case.task`` are the set-up;
     ``case.doctor()`` examines it.
@@ -56,8 +56,8 @@ def _panel_check(state):
 
 
 def exercises(vanishing=None, monitor=None) -> ExerciseSet:
-    """Lab 05's exercises; ``vanishing`` is the lab's :func:`labkit.monitor.vanishing_gradients` result
-    (for q4) and ``monitor`` the :class:`labkit.monitor.Monitor` of its too-high learning rate run (q6)."""
+    """Lab 05's exercises; ``vanishing`` is the lab's :func:`labkit.gradients.vanishing_gradients` result
+    (for q4) and ``monitor`` the :class:`labkit.gradients.Monitor` of its too-high learning rate run (q6)."""
     read = ("Run `case = mystery('{0}')` and `case.doctor()`; read the failing checks and their advice, "
             "then match them with the bug table of section 3.")
     items = [

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit._checks import check_choice, check_int
+from labkit.arguments import check_choice, check_int
 from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_set
 
 __all__ = ["MYSTERY_ACTIVATIONS", "mystery_model", "exercises", "ERROR_SOURCES", "KINK_ACTIONS"]
@@ -95,7 +95,7 @@ class _Activation(nn.Module):
 def mystery_model(name: str, *, random_state=0) -> nn.Sequential:
     """``Linear(4, 16), act, Linear(16, 16), act, Linear(16, 3)`` with the hand-written activation ``name``.
 
-    It fits :func:`labkit.gradcheck.demo_problem`'s data: ``check_gradients(mystery_model("tanh"), X, y,
+    It fits :func:`labkit.gradients.demo_problem`'s data: ``check_gradients(mystery_model("tanh"), X, y,
     loss)``. Tensor names are "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias".
     """
     name = check_choice("name", name, MYSTERY_ACTIVATIONS)

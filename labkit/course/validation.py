@@ -23,9 +23,9 @@ GAP_CHOICES = ("avoidable bias", "overfitting", "data mismatch")
 def exercises(optimism=None, splits=None, horizons=None) -> ExerciseSet:
     """Lab 02's exercises; the numeric ones appear when the lab's results are passed.
 
-    ``optimism`` is the lab's :class:`~labkit.validation.OptimismResult` (for q1),
-    ``splits`` its :class:`~labkit.validation.SplitComparison` (q2) and ``horizons``
-    its :class:`~labkit.dynamics.DynamicsComparison` (q5).
+    ``optimism`` is the lab's :class:`~labkit.generalization.validation.OptimismResult` (for q1),
+    ``splits`` its :class:`~labkit.generalization.validation.SplitComparison` (q2) and ``horizons``
+    its :class:`~labkit.generalization.dynamics.DynamicsComparison` (q5).
     """
     items = []
     if optimism is not None:

@@ -1,0 +1,16 @@
+"""Debugging training (Lab 05): the doctor's sanity checks and a zoo of bugs that train without an error.
+
+The public face of the topic: notebooks import from here; labkit's own code imports from the
+defining modules.
+"""
+
+from __future__ import annotations
+
+from labkit.debugging.bugzoo import BUGS, Bug, CatchMatrix, Setup, catch_matrix, get_bug
+from labkit.debugging.checklist import ADVICE, CHECKS, Check, explain_checks, fail
+from labkit.debugging.doctor import DoctorReport, doctor, standard_step
+
+__all__ = [
+    "ADVICE", "BUGS", "Bug", "CHECKS", "CatchMatrix", "Check", "DoctorReport", "Setup", "catch_matrix",
+    "doctor", "explain_checks", "fail", "get_bug", "standard_step",
+]

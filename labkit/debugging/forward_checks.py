@@ -1,0 +1,153 @@
+"""The doctor's checks that only look: one forward pass, in training mode and in eval mode.
+
+Each function returns the :class:`~labkit.debugging.checklist.Check` (or, for :func:`eval_checks`,
+the two checks) named in :data:`labkit.debugging.checklist.CHECKS`; none of them trains. ``case``
+is the set-up :func:`labkit.debugging.doctor.doctor` examines: ``case.X`` and ``case.y`` as
+tensors, ``case.loss_fn``, ``case.task`` ("classification" or "regression"),
+``case.kind`` (which loss: "cross_entropy", "nll", "mse" or "custom") and
+``case.fresh()``, a fresh deep copy of the model. ``out`` and ``loss`` are the outputs
+and the loss of one training-mode forward pass on the whole batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from labkit.debugging.checklist import ADVICE, Check, fail
+
+__all__ = ["finite", "input_scale", "shapes", "init_loss", "logits", "eval_checks"]
+
+
+def finite(case, out, loss) -> Check:
+    """NaN or Inf in X, y, the outputs or the loss."""
+    parts = {"X": case.X, "y": case.y, "outputs": out, "loss": loss.detach()}
+    bad = [f"{name} ({int((~torch.isfinite(t)).sum())} of {t.numel()} values)"
+           for name, t in parts.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        return fail("finite", f"NaN or Inf in {', '.join(bad)}")
+    return Check("finite", "pass", "no NaN or Inf in X, y, outputs or loss")
+
+
+def input_scale(case) -> Check:
+    """Each input feature's mean and std, against about 0 and 1."""
+    X = case.X.reshape(len(case.X), -1).double()
+    X = X[torch.isfinite(X).all(1)]
+    if len(X) < 2:
+        return Check("input_scale", "skip", "needs at least 2 finite samples")
+    mean, std = X.mean(0), X.std(0)
+    problems = []
+    if mean.abs().max() > 3:
+        i = int(mean.abs().argmax())
+        problems.append(f"feature {i} has mean {mean[i].item():.3g}")
+    if std.max() > 10:
+        i = int(std.argmax())
+        problems.append(f"feature {i} has std {std[i].item():.3g}")
+    tiny = (std > 0) & (std < 0.01)
+    if tiny.any():
+        i = int(torch.where(tiny, std, torch.inf).argmin())
+        problems.append(f"feature {i} has std {std[i].item():.3g}")
+    summary = f"means in [{mean.min().item():.3g}, {mean.max().item():.3g}], stds in " \
+              f"[{std.min().item():.3g}, {std.max().item():.3g}]"
+    if problems:
+        return Check("input_scale", "fail", f"{'; '.join(problems)} ({summary}); want about 0 and 1",
+                     ADVICE["input_scale"])
+    return Check("input_scale", "pass", summary)
+
+
+def shapes(case, out) -> Check:
+    """The batch loss is the mean or sum of per-sample losses (no broadcasting across samples)."""
+    n = min(len(out), 64)
+    o, y = out[:n], case.y[:n]
+    full = case.loss_fn(o, y).item()
+    per = np.array([case.loss_fn(o[i:i + 1], y[i:i + 1]).item() for i in range(n)])
+    if not (math.isfinite(full) and np.isfinite(per).all()):
+        return Check("shapes", "skip", "NaN or Inf in the losses (see finite)")
+    sizes = f"outputs {tuple(out.shape)}, targets {tuple(case.y.shape)}"
+    if out.shape != case.y.shape and case.task == "regression":
+        try:
+            sizes += f", broadcast to {tuple(torch.broadcast_shapes(o.shape, y.shape))} for {n} rows"
+        except RuntimeError:
+            sizes += ", which do not broadcast"
+    if math.isclose(full, per.mean(), rel_tol=1e-4, abs_tol=1e-6) or math.isclose(full, per.sum(),
+                                                                                   rel_tol=1e-4):
+        return Check("shapes", "pass", f"the batch loss is the mean or sum of per-sample losses ({sizes})")
+    return fail("shapes", f"the batch loss {full:.4g} is neither the mean ({per.mean():.4g}) nor the sum "
+                f"of the per-sample losses: the loss mixes samples ({sizes})")
+
+
+def init_loss(case, out, loss) -> Check:
+    """The loss at initialization against its expected value: -log(1/C) or Var(y)."""
+    value = loss.item()
+    if not math.isfinite(value):
+        return Check("init_loss", "skip", f"the loss is {value} (see finite)")
+    if value < 0:
+        return fail("init_loss", f"loss at init is {value:.4g}, below 0; cross-entropy and squared "
+                    "errors never are: are you minimizing -L instead of L?")
+    if case.kind in ("cross_entropy", "nll") and out.dim() == 2:
+        expected = math.log(out.shape[1])
+        low, high = 0.5 * expected, 1.5 * expected
+        found = f"loss at init {value:.4g}; expected about -log(1/{out.shape[1]}) = {expected:.4g}"
+    elif case.kind == "mse":
+        var, msq = case.y.double().var().item(), case.y.double().pow(2).mean().item()
+        low, high = 0.5 * var, 2 * max(var, msq) + 1e-12
+        found = f"loss at init {value:.4g}; expected about Var(y) = {var:.4g} (mean(y^2) = {msq:.4g} " \
+                "if the outputs start near 0)"
+    else:
+        return Check("init_loss", "skip", f"loss at init {value:.4g}, not negative; the expected value is "
+                     "known for cross-entropy, NLL and MSE only")
+    if low <= value <= high:
+        return Check("init_loss", "pass", found)
+    return fail("init_loss", f"{found}, want within [{low:.3g}, {high:.3g}]")
+
+
+def logits(case, out) -> Check:
+    """Probabilities fed to a loss that expects logits (or log-probabilities, for NLL)."""
+    if case.task != "classification" or out.dim() != 2 or case.kind not in ("cross_entropy", "nll"):
+        return Check("logits", "skip", "for (N, C) outputs into F.cross_entropy or F.nll_loss only")
+    o = out.double()
+    in01 = bool(((o >= 0) & (o <= 1)).all())
+    rows, cols = (torch.allclose(o.sum(d), torch.ones_like(o.sum(d)), atol=1e-3) for d in (1, 0))
+    if case.kind == "nll":
+        if torch.allclose(o.logsumexp(1), torch.zeros(len(o), dtype=o.dtype), atol=1e-3):
+            return Check("logits", "pass", "outputs are log-probabilities over the classes")
+        found = ("outputs are log-probabilities over the batch (dim 0), not over the classes"
+                 if torch.allclose(o.logsumexp(0), torch.zeros(o.shape[1], dtype=o.dtype), atol=1e-3)
+                 else "outputs are probabilities, not log-probabilities" if in01 and rows
+                 else "outputs are not log-probabilities (exp does not sum to 1 over the classes)")
+        return fail("logits", f"{found}: nll_loss expects log_softmax(out, dim=1)")
+    low, high = o.min().item(), o.max().item()
+    if in01 and (rows or cols):
+        found = ("outputs are probabilities (each row in [0, 1], summing to 1)" if rows
+                 else "outputs sum to 1 over the batch (dim 0): softmax over the wrong dimension")
+        return fail("logits", f"{found}, fed to cross_entropy, which applies log_softmax itself: "
+                    "the loss flattens and gradients shrink")
+    if in01:  # a fresh network's small logits can all land in [0, 1] by chance: a caution, not a failure
+        return Check("logits", "pass", f"outputs lie in [0, 1] (range {low:.3g} to {high:.3g}) but do not "
+                     "sum to 1: fine for fresh logits; if a sigmoid made them, return the scores before it")
+    return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
+
+
+def eval_checks(case) -> list[Check]:
+    """eval_repeatable and batch_independent: eval-mode outputs are fixed and per sample."""
+    model = case.fresh().eval()
+    with torch.no_grad():
+        first, second = model(case.X), model(case.X)
+        k = len(case.X) // 2
+        part = model(case.X[:k]) if k else None
+    gap = (first - second).abs().nan_to_num(0.0).max().item()
+    if not torch.allclose(first, second, rtol=1e-5, atol=1e-6, equal_nan=True):
+        return [fail("eval_repeatable", f"two eval-mode passes on the same batch differ by up to "
+                     f"{gap:.3g}: something random is still on (dropout?)"),
+                Check("batch_independent", "skip", "eval outputs are random (see eval_repeatable)")]
+    checks = [Check("eval_repeatable", "pass", "two eval-mode passes give the same outputs")]
+    if part is None:
+        return checks + [Check("batch_independent", "skip", "needs at least 2 samples")]
+    gap = (first[:k] - part).abs().nan_to_num(0.0).max().item()
+    if torch.allclose(first[:k], part, rtol=1e-4, atol=1e-5, equal_nan=True):
+        return checks + [Check("batch_independent", "pass", "eval outputs do not depend on the batch")]
+    return checks + [fail("batch_independent", f"in eval mode, the outputs of the first {k} samples change "
+                          f"by up to {gap:.3g} when the other {len(case.X) - k} are left out: something "
+                          "normalizes over the batch (softmax over dim 0? batch norm in training mode?)")]

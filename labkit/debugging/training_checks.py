@@ -1,0 +1,202 @@
+"""The doctor's checks that train: gradients, optimizer steps, and whether the model can learn at all.
+
+Each function returns the :class:`~labkit.debugging.checklist.Check` named in
+:data:`labkit.debugging.checklist.CHECKS`. ``case`` is the set-up :func:`labkit.debugging.doctor.doctor`
+examines: ``case.X`` and ``case.y`` as tensors, ``case.loss_fn``, ``case.task``,
+``case.fresh()`` (a fresh deep copy of the model, seeded so every check draws the same
+dropout masks), ``case.optimizer(model)`` and ``case.step(model, optimizer, X, y)``
+(the caller's ``optimizer_fn`` and ``step_fn``, or the defaults), ``case.batch_size``,
+``case.steps`` and ``case.preprocess``. :func:`fresh_grads` computes the gradients
+that :func:`grads_reach` and :func:`params_change` read.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import torch
+
+from labkit.arguments import to_numpy
+from labkit.debugging.checklist import Check, fail
+from labkit.train import evaluating
+
+__all__ = ["fresh_grads", "grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal",
+           "preprocess"]
+
+_GOES_UP = ("error goes up: learning rate too high; flipped sign of the loss or gradient (minimizing -L); "
+            "softmax over the wrong dimension; numerical issues (exp, log, division)")
+_PLATEAUS = ("error plateaus: learning rate too low; gradients not flowing through the whole model; "
+             "wrong input to the loss (softmax or ReLU outputs instead of logits); data or labels corrupted")
+
+
+# ---------------------------------------------------------------- gradients and steps
+
+def fresh_grads(case) -> dict[str, torch.Tensor | None]:
+    """Each trainable parameter's gradient after one backward pass (None where none arrives)."""
+    model = case.fresh()
+    loss = case.loss_fn(model(case.X), case.y)
+    if loss.requires_grad:
+        loss.backward()
+    return {n: None if p.grad is None else p.grad.detach().clone()
+            for n, p in model.named_parameters() if p.requires_grad}
+
+
+def grads_reach(grads) -> Check:
+    """Every trainable parameter got a non-zero gradient from :func:`fresh_grads`."""
+    if not grads:
+        return fail("grads_reach", "the model has no trainable parameters")
+    missing = [n for n, g in grads.items() if g is None]
+    zero = [n for n, g in grads.items() if g is not None and not g.any()]
+    if not missing and not zero:
+        return Check("grads_reach", "pass", f"all {len(grads)} parameter tensors get a non-zero gradient")
+    found = [f"no gradient (grad is None: not used by the loss) for {', '.join(missing)}"] if missing else []
+    found += [f"an all-zero gradient for {', '.join(zero)}"] if zero else []
+    return fail("grads_reach", "; ".join(found))
+
+
+def params_change(case, grads) -> Check:
+    """Every parameter changes after one step; if not, whether it lacked a gradient."""
+    model = case.fresh()
+    optimizer = case.optimizer(model)
+    before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    case.step(model, optimizer, case.X, case.y)
+    unchanged = [n for n, p in model.named_parameters() if n in before and torch.equal(p.detach(), before[n])]
+    if not unchanged:
+        return Check("params_change", "pass", f"all {len(before)} parameter tensors changed after one step")
+    no_grad = [n for n in unchanged if grads.get(n) is None or not grads[n].any()]
+    skipped = [n for n in unchanged if n not in no_grad]
+    found = ([f"not updated although they have a gradient (not in the optimizer?): {', '.join(skipped)}"]
+             if skipped else []) + ([f"without a gradient: {', '.join(no_grad)}"] if no_grad else [])
+    return fail("params_change", f"{len(unchanged)} of {len(before)} parameter tensors did not change after "
+                f"one step; {'; '.join(found)}")
+
+
+def grads_reset(case) -> Check:
+    """The caller's step_fn clears gradients: .grad after two steps is fresh, not summed."""
+    if case.step_fn is None:
+        return Check("grads_reset", "skip", "the doctor's own step clears gradients; pass step_fn= for yours")
+    model = case.fresh()
+    optimizer = case.optimizer(model)
+    case.step(model, optimizer, case.X, case.y)
+    first = _grads_of(model)
+    probe = copy.deepcopy(model)  # the gradient a fresh backward pass gives at the new weights
+    probe.zero_grad(set_to_none=True)
+    devices = [case.X.device] if case.X.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):  # the probe's dropout masks are drawn again by the step
+        case.loss_fn(probe(case.X), case.y).backward()
+    fresh = _grads_of(probe)
+    case.step(model, optimizer, case.X, case.y)
+    second = _grads_of(model)
+    names = [n for n in second if second[n] is not None and fresh.get(n) is not None]
+    if not names or all(not second[n].any() for n in names):
+        return Check("grads_reset", "pass", "step_fn leaves the gradients cleared after each step")
+    g2, new = (torch.cat([d[n].reshape(-1) for n in names]) for d in (second, fresh))
+    old = torch.cat([(first[n] if first.get(n) is not None else torch.zeros_like(second[n])).reshape(-1)
+                     for n in names])
+    off_fresh = ((g2 - new).norm() / new.norm().clamp_min(1e-30)).item()
+    off_sum = ((g2 - new - old).norm() / (new + old).norm().clamp_min(1e-30)).item()
+    if off_sum < 1e-3 < off_fresh:
+        return fail("grads_reset", "after the second step .grad is the sum of both steps' gradients (off by "
+                    f"{off_sum:.1e}; a fresh gradient is off by {off_fresh:.1e}): gradients accumulate, "
+                    "optimizer.zero_grad() is missing")
+    if off_fresh < 1e-3:
+        return Check("grads_reset", "pass", "each step starts from fresh gradients")
+    return Check("grads_reset", "skip", f".grad after a step matches neither a fresh gradient "
+                 f"({off_fresh:.1e}) nor an accumulated one ({off_sum:.1e}): step_fn may use another loss "
+                 "or batch")
+
+
+def _grads_of(model) -> dict[str, torch.Tensor | None]:
+    return {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()}
+
+
+# ---------------------------------------------------------------- learning at all
+
+def overfit_batch(case) -> Check:
+    """Training on the first batch_size samples drives their error to about 0."""
+    model = case.fresh()
+    optimizer = case.optimizer(model)
+    X, y = case.X[:case.batch_size], case.y[:case.batch_size]
+    before = _batch_error(model, X, y, case.task)
+    losses = []
+    for _ in range(case.steps):
+        loss = case.step(model, optimizer, X, y)
+        if loss is None:
+            raise TypeError("step_fn must return the loss (a tensor or a number), got None")
+        losses.append(float(loss.detach() if isinstance(loss, torch.Tensor) else loss))
+        if not math.isfinite(losses[-1]):
+            break
+    after = _batch_error(model, X, y, case.task)
+    what = "misclassified" if case.task == "classification" else "MSE / Var(y)"
+    trace = f"{len(X)} samples, {len(losses)} steps: {what} {before:.3g} -> {after:.3g}, " \
+            f"loss {losses[0]:.4g} -> {losses[-1]:.4g}"
+    if not math.isfinite(losses[-1]) or not math.isfinite(after):
+        return Check("overfit_batch", "fail", f"training diverged ({trace})", f"Diverged: {_GOES_UP}.")
+    if after <= 0.05:
+        return Check("overfit_batch", "pass", trace)
+    if after > before + 0.02:
+        return Check("overfit_batch", "fail", f"the error went up ({trace})", f"If the {_GOES_UP}.")
+    return Check("overfit_batch", "fail", f"the error did not reach 0 ({trace})", f"If the {_PLATEAUS}.")
+
+
+def _batch_error(model, X, y, task) -> float:
+    """Fraction misclassified, or MSE relative to Var(y), in eval mode."""
+    with evaluating(model):
+        out = model(X)
+    if task == "classification":
+        return (out.argmax(1) != y.reshape(-1)).double().mean().item() if out.dim() == 2 else math.nan
+    if out.numel() == y.numel():
+        out = out.reshape(y.shape)
+    scale = y.double().var().item() if len(y) > 1 else 0.0
+    return ((out.double() - y.double()) ** 2).mean().item() / (scale if scale > 0 else 1.0)
+
+
+def labels_signal(case) -> Check:
+    """A sample's nearest neighbour predicts its label better than chance."""
+    n = min(len(case.X), 512)
+    if n < 20:
+        return Check("labels_signal", "skip", f"needs at least 20 samples, got {n}")
+    X = case.X[:n].reshape(n, -1).double()
+    y = case.y[:n].reshape(n, -1).double()
+    if not (torch.isfinite(X).all() and torch.isfinite(y).all()):
+        return Check("labels_signal", "skip", "NaN or Inf in the data (see finite)")
+    X = (X - X.mean(0)) / X.std(0).clamp_min(1e-12)
+    distances = torch.cdist(X, X).fill_diagonal_(math.inf)
+    neighbour = distances.argmin(1)
+    if case.task == "classification":
+        labels = case.y[:n].reshape(-1)
+        score = (labels[neighbour] == labels).double().mean().item()
+        chance = (torch.bincount(labels).double() / n).pow(2).sum().item()
+        bar = chance + 3 * math.sqrt(chance * (1 - chance) / n)
+        found = f"a sample's nearest neighbour has its label {score:.0%} of the time (chance {chance:.0%})"
+    else:
+        pairs = [np.corrcoef(y[:, j].cpu(), y[neighbour, j].cpu())[0, 1] for j in range(y.shape[1])]
+        score, bar = float(np.nan_to_num(np.mean(pairs))), 3 / math.sqrt(n)
+        found = f"correlation of a sample's target with its nearest neighbour's: {score:.2f}"
+    if score > bar:
+        return Check("labels_signal", "pass", found)
+    return fail("labels_signal", f"{found}, no better than chance: the labels look unrelated to the "
+                "inputs")
+
+
+def preprocess(case) -> Check:
+    """The caller's preprocess transforms a row the same way as training and as test data."""
+    if case.preprocess is None:
+        return Check("preprocess", "skip", "pass preprocess=fn(X_train, X_test) -> (X_train', X_test')")
+    X = case.X.detach().cpu().numpy()
+    k = max(1, len(X) // 2)
+    result = case.preprocess(X, X[:k].copy())  # the "test set" is the first half of the "training set"
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return fail("preprocess", f"preprocess must return (X_train', X_test'), got {type(result).__name__}")
+    train, test = (np.asarray(to_numpy("preprocess output", r), dtype=np.float64) for r in result)
+    if train.shape[0] != len(X) or test.shape[0] != k:
+        return fail("preprocess", f"preprocess changed the number of rows: {len(X)} and {k} in, "
+                    f"{train.shape[0]} and {test.shape[0]} out")
+    if train[:k].shape == test.shape and np.allclose(train[:k], test, rtol=1e-5, atol=1e-8):
+        return Check("preprocess", "pass", "a row comes out the same in the training and the test set")
+    gap = np.abs(train[:k] - test).max() if train[:k].shape == test.shape else math.inf
+    return fail("preprocess", f"the same {k} rows come out different (by up to {gap:.3g}) as test "
+                "rows than as training rows: the test set is not transformed with the training set's "
+                "statistics")

@@ -1,0 +1,92 @@
+"""Generalization (Labs 01-03): under- and overfitting, bias and variance, validation done right,
+leakage, and why neural networks do not extrapolate.
+
+The public face of the topic: notebooks import from here
+(``from labkit.generalization import diagnose``); labkit's own code imports from the
+defining modules, so this face never makes an import cycle.
+"""
+
+from __future__ import annotations
+
+from labkit.generalization.biasvar import (
+    DEFAULT_VALUES,
+    PARAMS,
+    REGRESSION_DATASETS,
+    BiasVarianceResult,
+    bias_variance_sweep,
+)
+from labkit.generalization.diagnosis import (
+    ABOUT_RIGHT_REMEDIES,
+    BIAS_VARIANCE_TABLE,
+    DIVERGED_REMEDIES,
+    OVERFITTING_REMEDIES,
+    REGIMES,
+    SOURCES,
+    UNDERFITTING_REMEDIES,
+    Diagnosis,
+    diagnose,
+)
+from labkit.generalization.dynamics import (
+    DynamicsComparison,
+    RolloutError,
+    StepModel,
+    compare_horizons,
+    fit_dynamics,
+    one_step_pairs,
+    rollout,
+    rollout_error,
+    simulate_pendulum,
+    windows,
+)
+from labkit.generalization.extrapolation import (
+    SPREAD_DATASETS,
+    DiscrepancyResult,
+    Residual,
+    ResidualComparison,
+    SpreadResult,
+    SymmetryResult,
+    compare_residual,
+    discrepancy_demo,
+    ensemble_spread,
+    fit_identity,
+    small_angle_period,
+    symmetry_demo,
+)
+from labkit.generalization.leakage import LEAKS, LeakageResult, leakage_demo
+from labkit.generalization.lockbox import METRICS, Lockbox
+from labkit.generalization.playground import (
+    TRAIN_FRACTION,
+    Outcome,
+    Problem,
+    Settings,
+    build_model,
+    check_data,
+    errors,
+    fit_options,
+    goal_error,
+    make_problem,
+    run_settings,
+    settings_code,
+)
+from labkit.generalization.validation import (
+    MismatchResult,
+    OptimismResult,
+    SplitComparison,
+    compare_splits,
+    mismatch_demo,
+    validation_optimism,
+)
+
+__all__ = [
+    "ABOUT_RIGHT_REMEDIES", "BIAS_VARIANCE_TABLE", "BiasVarianceResult", "DEFAULT_VALUES",
+    "DIVERGED_REMEDIES", "Diagnosis", "DiscrepancyResult", "DynamicsComparison", "LEAKS",
+    "LeakageResult", "Lockbox", "METRICS", "MismatchResult", "OVERFITTING_REMEDIES", "OptimismResult",
+    "Outcome", "PARAMS", "Problem", "REGIMES", "REGRESSION_DATASETS", "Residual", "ResidualComparison",
+    "RolloutError", "SOURCES", "SPREAD_DATASETS", "Settings", "SplitComparison", "SpreadResult",
+    "StepModel", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES", "bias_variance_sweep",
+    "build_model", "check_data", "compare_horizons", "compare_residual", "compare_splits", "diagnose",
+    "discrepancy_demo", "ensemble_spread", "errors", "fit_dynamics", "fit_identity", "fit_options",
+    "goal_error", "leakage_demo", "make_problem", "mismatch_demo", "one_step_pairs", "rollout",
+    "rollout_error", "run_settings", "settings_code", "simulate_pendulum", "small_angle_period",
+    "symmetry_demo", "validation_optimism", "windows",
+]

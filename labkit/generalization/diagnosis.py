@@ -1,0 +1,199 @@
+"""Read a training error and a validation error against a goal: underfitting, overfitting or fine.
+
+The recipe is the one in Goodfellow et al., *Deep Learning*, ch. 11 (after Andrew Ng):
+first ask whether the training error meets the goal; if it does not, the model is
+underfitting (high bias) and more data will not help. If it does but the validation
+error does not, the model is overfitting (high variance). Only then is it done.
+
+No plots and no widgets here: :func:`diagnose` returns a :class:`Diagnosis` that a
+notebook displays (headline and remedies as markdown) and a panel can colour by
+``level``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+from labkit.arguments import check_float, to_numpy
+
+__all__ = [
+    "Diagnosis", "diagnose", "REGIMES", "UNDERFITTING_REMEDIES", "OVERFITTING_REMEDIES",
+    "DIVERGED_REMEDIES", "ABOUT_RIGHT_REMEDIES", "BIAS_VARIANCE_TABLE", "SOURCES",
+]
+
+REGIMES = ("diverged", "underfitting", "underfitting and overfitting", "overfitting", "about right")
+
+# Paraphrased from the sources in SOURCES; order is roughly "try this first".
+UNDERFITTING_REMEDIES = (
+    "Give the model more capacity: more hidden units per layer, or more layers.",
+    "Loosen the constraints: weaken or drop regularization (weight decay, dropout).",
+    "Train for longer (more epochs).",
+    "Tune the optimizer: try other learning rates first, then another algorithm.",
+    "Try an architecture whose built-in assumptions suit the data.",
+    "Feed the model better input features.",
+    "If a large, well-tuned model still cannot fit, suspect the data or the code, not the model.",
+)
+OVERFITTING_REMEDIES = (
+    "Get more training data: collect more, or augment what you have.",
+    "Regularize more: L2 weight decay, L1, or dropout.",
+    "Use a smaller or simpler model.",
+    "Stop early, at the epoch where the validation error is lowest.",
+    "Try an architecture whose built-in assumptions suit the data.",
+    "Clean the training data: fix wrong labels, drop outliers.",
+)
+DIVERGED_REMEDIES = (
+    "Lower the learning rate (try ten times smaller).",
+    "Look for NaN or Inf in the inputs and targets before training.",
+    "Normalise the inputs, e.g. standardise each feature, so no feature dwarfs the others.",
+    "Clip the gradient norm, so that one bad step cannot throw the weights far away.",
+    "Check for exploding gradients, layer by layer.",
+)
+ABOUT_RIGHT_REMEDIES = (
+    "Nothing to fix: both errors meet the goal.",
+    "Measure the test set once, at the very end, to check you did not overfit the validation set.",
+)
+
+SOURCES = {
+    "UNDERFITTING_REMEDIES": (
+        "Bethany Lusch, 'Best Practices for Deep Learning for Science' (Argonne), slide 'Underfitting "
+        "advice'; André E. Lazzaretti, 'Practical Methodology for Deep Learning' (UTFPR), slide "
+        "'Determining Whether to Gather More Data'; Helge Langseth, 'Deep Learning, Chapter 11: "
+        "Tricks of the trade' (NTNU), slide on the high-bias case (depth, layer size, fewer "
+        "regularizers; else code, data or tuning issues)."),
+    "OVERFITTING_REMEDIES": (
+        "Bethany Lusch, 'Best Practices for Deep Learning for Science', slide 'Overfitting advice'; "
+        "André E. Lazzaretti, 'Practical Methodology for Deep Learning', slide 'Determining Whether "
+        "to Gather More Data'; Helge Langseth, 'Deep Learning, Chapter 11: "
+        "Tricks of the trade', slide 'High Test Error' (regularization, more data)."),
+    "DIVERGED_REMEDIES": (
+        "Helge Langseth, 'Deep Learning, Chapter 11: "
+        "Tricks of the trade', slide 'Tuning the Learning Rate' (too high a rate goes astray); Bethany "
+        "Lusch, 'Best Practices for Deep Learning for Science', slides 'Making the optimization "
+        "easier' (rescale each feature) and 'Troubleshooting' (clean data, exploding gradients). "
+        "Gradient clipping is common practice, not from these slides."),
+    "ABOUT_RIGHT_REMEDIES": (
+        "Bethany Lusch, 'Best Practices for Deep Learning for Science', slide 'Primary Tool: "
+        "Validation Data' (look at the test data only at the very end)."),
+    "rules": (
+        "André E. Lazzaretti, 'Practical Methodology for Deep Learning', after Goodfellow, Bengio and "
+        "Courville, 'Deep Learning', ch. 11; Bethany Lusch, slide 'Primary Tool: Validation Data'."),
+}
+
+_COLUMNS = ("regime", "train error", "validation error", "what it means", "first things to try")
+BIAS_VARIANCE_TABLE = tuple(dict(zip(_COLUMNS, row, strict=True)) for row in (
+    ("underfitting (high bias)", "above the goal", "about as high",
+     "the model cannot even fit the data it sees", "a bigger model, less regularization, train longer"),
+    ("overfitting (high variance)", "meets the goal", "well above training error",
+     "the model fits its own sample, noise included, and does not generalize",
+     "more data, more regularization, a smaller model, early stopping"),
+    ("underfitting and overfitting", "above the goal", "much worse still",
+     "both problems at once", "fix the bias first, then the variance"),
+    ("about right", "meets the goal", "meets the goal",
+     "done for this goal", "check the test set once, at the very end"),
+    ("diverged", "NaN or Inf", "NaN or Inf", "training blew up; the numbers mean nothing",
+     "a lower learning rate, clean and normalised inputs, gradient clipping"),
+))
+
+_LEVELS = {"about right": "good", "diverged": "error"}  # every other regime: "warning"
+
+
+@dataclass(frozen=True, repr=False)
+class Diagnosis:
+    """What :func:`diagnose` concluded, with a one-line ``headline`` and what to try next."""
+
+    regime: str  # one of REGIMES
+    train_error: float
+    val_error: float
+    goal_error: float
+    gap_tolerance: float
+    headline: str
+    remedies: tuple[str, ...]
+    level: str  # "good", "warning" or "error": the colour of a banner
+
+    def __repr__(self) -> str:
+        return "\n".join([self.headline, *(f"  - {r}" for r in self.remedies)])
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join([f"**{self.headline}**", "", *(f"- {r}" for r in self.remedies)])
+
+
+def _error_value(name: str, value) -> float:
+    """A number that may be NaN or Inf (a diverged run), but not negative."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        array = to_numpy(name, value) if hasattr(value, "detach") or hasattr(value, "shape") else None
+        if array is None or array.size != 1 or array.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must be a number (NaN allowed), got {value!r} ({type(value).__name__})")
+        value = array.item()  # a 0-d or one-element array or tensor
+    value = float(value)
+    if value < 0:
+        raise ValueError(f"{name} must be at least 0 (an error is never negative), got {value!r}")
+    return value
+
+
+def diagnose(train_error, val_error, *, goal_error, gap_tolerance=None) -> Diagnosis:
+    """Name the regime of a model from its training and validation errors and a target error.
+
+    Rules, checked in this order:
+
+    1. either error is NaN or Inf: ``"diverged"``;
+    2. training error above ``goal_error``: ``"underfitting"`` (high bias), or
+       ``"underfitting and overfitting"`` when the validation error is also *much worse*
+       than the training error; fix the bias first, since a model that cannot fit its
+       own data tells you little about the gap;
+    3. validation error above the goal, or much worse than the training error:
+       ``"overfitting"`` (high variance);
+    4. otherwise ``"about right"``.
+
+    *Much worse* means ``val_error - train_error > gap_tolerance``; by default
+    ``gap_tolerance = 0.5 * goal_error``, a gap half the size of the goal. With that
+    default a gap can count as overfitting even when both errors meet the goal (say
+    train 0.002, val 0.048, goal 0.05): a fit that fragile is worth a look. Pass
+    ``gap_tolerance=math.inf`` to judge by the goal alone.
+    """
+    train = _error_value("train_error", train_error)
+    val = _error_value("val_error", val_error)
+    goal = check_float("goal_error", goal_error, min_value=0.0)
+    if gap_tolerance is None:
+        tolerance = 0.5 * goal
+    elif isinstance(gap_tolerance, numbers.Real) and not isinstance(gap_tolerance, bool) \
+            and gap_tolerance == math.inf:
+        tolerance = math.inf
+    else:
+        tolerance = check_float("gap_tolerance", gap_tolerance, min_value=0.0)
+    regime, headline = _judge(train, val, goal, tolerance)
+    return Diagnosis(regime, train, val, goal, tolerance, headline, _remedies(regime),
+                     _LEVELS.get(regime, "warning"))
+
+
+def _judge(train: float, val: float, goal: float, tolerance: float) -> tuple[str, str]:
+    """(regime, headline) for finite or non-finite errors; see :func:`diagnose` for the rules."""
+    t, v, g = (f"{x:.3g}" for x in (train, val, goal))
+    if not (math.isfinite(train) and math.isfinite(val)):
+        return "diverged", (f"Diverged: training error {t}, validation error {v}; a NaN or Inf means "
+                            "training blew up, so neither number says anything about the model.")
+    much_worse = val - train > tolerance
+    if train > goal and much_worse:
+        return "underfitting and overfitting", (
+            f"Underfitting and overfitting: training error {t} misses the goal {g}, and validation "
+            f"error {v} is much worse still. Fix the bias first.")
+    if train > goal:
+        return "underfitting", (f"Underfitting (high bias): training error {t} misses the goal {g} "
+                                f"(validation error {v}).")
+    if val > goal:
+        return "overfitting", (f"Overfitting (high variance): training error {t} meets the goal {g}, "
+                               f"validation error {v} does not.")
+    if much_worse:
+        return "overfitting", (f"Overfitting (high variance): both errors meet the goal {g}, but "
+                               f"validation error {v} is more than {tolerance:.3g} above training "
+                               f"error {t}.")
+    return "about right", f"About right: training error {t} and validation error {v} both meet the goal {g}."
+
+
+def _remedies(regime: str) -> tuple[str, ...]:
+    if regime == "underfitting and overfitting":
+        return ("Fix the bias first; once training error meets the goal, diagnose again.",
+                *UNDERFITTING_REMEDIES)
+    return {"diverged": DIVERGED_REMEDIES, "underfitting": UNDERFITTING_REMEDIES,
+            "overfitting": OVERFITTING_REMEDIES, "about right": ABOUT_RIGHT_REMEDIES}[regime]

@@ -1,0 +1,22 @@
+"""Live panels, with ipywidgets: controls wired to a topic's computation and to :mod:`labkit.viz`.
+
+:class:`LivePanel` (in :mod:`labkit.panels.base`) holds what every panel shares: one figure,
+a status line, errors shown and kept, a burst of changes running only the last one.
+"""
+
+from __future__ import annotations
+
+from labkit.panels.base import LivePanel
+from labkit.panels.explorers import (
+    ACTIVATION_CHOICES,
+    BiasVariancePanel,
+    ExtrapolationExplorer,
+    LeakageExplorer,
+)
+from labkit.panels.gradient_flow import MonitorPanel
+from labkit.panels.playground import Playground
+
+__all__ = [
+    "ACTIVATION_CHOICES", "BiasVariancePanel", "ExtrapolationExplorer", "LeakageExplorer", "LivePanel",
+    "MonitorPanel", "Playground",
+]

@@ -1,0 +1,378 @@
+"""The playground: ipywidgets controls wired to training (labkit.train) and live views (labkit.viz.views).
+
+How a frame reaches the screen
+------------------------------
+A frame changes artists' data in place, then the figure is shown. While training, only
+the model's curve (or probability image) and the loss curves change, and the loss
+view's limits stay put, so most pictures are *blitted* (:class:`labkit.viz.blitting.Blitter`):
+those artists are redrawn over a background saved at the last full draw, for a tenth
+of a full draw's cost, which is mostly laying out text. A new problem or banner, the
+log-scale toggle, a loss crossing a decade or a resized figure need a full draw, which
+saves a new background.
+
+- With ipympl active (``%matplotlib widget``: JupyterLab, Notebook 7, VS Code) the
+  figure's canvas is itself a widget showing PNGs that Agg renders in the kernel. A
+  frame only calls ``draw_idle``; the browser asks for a picture when it is ready for
+  one, so frames throttle themselves, and :meth:`Playground._send_picture` answers with
+  a blitted picture where it can, else a full draw. Either way only the changed pixels
+  travel. Without a browser (a notebook run headless) nobody asks: no drawing at all.
+- Anywhere else (Colab without ipympl's front-end extension, a plain script, the
+  headless tests on Agg) each frame is drawn, blitted or in full, on an Agg canvas
+  whose pixels become the PNG bytes of a core ``ipywidgets.Image``.
+
+Why the training is a cooperative asyncio task
+----------------------------------------------
+matplotlib is not thread-safe, so all drawing stays on the kernel's main thread (the
+project's JupyterLab settings turn off "comms over subshells" for the same reason).
+Training runs as an asyncio task that hands control back to the kernel every ~20 ms
+and after each frame, so slider messages keep arriving while it trains. Each new
+control value bumps a generation counter and cancels the running task: the old run
+stops at its next check, nothing stacks up, and the last run always belongs to the
+last values. With no running event loop (a plain script) a change trains at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import time
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+
+from labkit.arguments import check_float
+from labkit.data import DATASETS
+from labkit.generalization.diagnosis import diagnose
+from labkit.generalization.playground import (
+    Settings,
+    build_model,
+    check_data,
+    errors,
+    fit_options,
+    goal_error,
+    make_problem,
+    settings_code,
+)
+from labkit.models import ACTIVATIONS
+from labkit.optim import OPTIMIZERS
+from labkit.panels.base import (
+    YIELD_EVERY_S,
+    LivePanel,
+    new_figure,
+    options_with,
+    png_bytes,
+)
+from labkit.train import iter_fit, predict
+from labkit.viz.blitting import Blitter
+from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
+
+__all__ = ["Playground"]
+
+
+def _ensure_value(control, value) -> None:
+    """Widen a control's options or range so it can show ``value`` (any valid setting)."""
+    if isinstance(control, widgets.Dropdown) and value not in _option_values(control):
+        control.options = [*control.options, (str(value), value)]
+    elif isinstance(control, widgets.SelectionSlider) and value not in control.options:
+        control.options = options_with(control.options, value)
+    elif isinstance(control, widgets.FloatLogSlider):
+        exponent = float(np.log10(value))
+        control.min, control.max = min(control.min, exponent), max(control.max, exponent)
+    elif isinstance(control, (widgets.FloatSlider, widgets.IntSlider)):
+        control.min, control.max = min(control.min, value), max(control.max, value)
+
+
+def _make_controls(s: Settings) -> dict[str, widgets.Widget]:
+    defaults = Settings()
+    controls = _control_widgets(defaults)
+    for name, value in s.as_dict().items():
+        _ensure_value(controls[name], value)
+        controls[name].value = value
+    return controls
+
+
+def _control_widgets(s: Settings) -> dict[str, widgets.Widget]:
+    """One control per setting, on the scales the source material recommends searching:
+    widths on a log2 scale, learning rate and L2 on a log10 scale."""
+    style = {"description_width": "90px"}
+    slider = {"continuous_update": False, "style": style}
+    W = widgets
+    return {
+        "dataset": W.Dropdown(options=list(DATASETS), value=s.dataset, description="data set", style=style),
+        "n_train": W.SelectionSlider(options=[10, 20, 40, 80, 160, 320], value=s.n_train,
+                                     description="train size", **slider),
+        "noise": W.FloatSlider(value=s.noise, min=0.0, max=1.0, step=0.05, description="noise", **slider),
+        "width": W.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256], value=s.width,
+                                   description="width", **slider),
+        "depth": W.IntSlider(value=s.depth, min=1, max=6, description="depth", **slider),
+        "activation": W.Dropdown(options=list(ACTIVATIONS), value=s.activation, description="activation",
+                                 style=style),
+        "optimizer": W.Dropdown(options=list(OPTIMIZERS), value=s.optimizer, description="optimizer",
+                                style=style),
+        "lr": W.FloatLogSlider(value=s.lr, base=10, min=-4, max=0.5, step=0.25, description="learning rate",
+                               readout_format=".1e", **slider),
+        "weight_decay": W.SelectionSlider(options=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                                          value=s.weight_decay, description="L2", **slider),
+        "dropout": W.FloatSlider(value=s.dropout, min=0.0, max=0.5, step=0.05, description="dropout",
+                                 **slider),
+        "batch_size": W.Dropdown(options=[("full batch", None), ("8", 8), ("16", 16), ("32", 32), ("64", 64)],
+                                 value=s.batch_size, description="batch size", style=style),
+        "epochs": W.SelectionSlider(options=[50, 100, 200, 300, 500, 1000, 2000], value=s.epochs,
+                                    description="epochs", **slider),
+        "seed": W.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", style=style),
+    }
+
+
+class Playground(LivePanel):
+    """Sliders that retrain a small network, with the fit and the loss curves updating live.
+
+    ``Playground(width=8, lr=0.1)`` starts from those settings (see
+    :class:`labkit.generalization.playground.Settings`); ``Playground(data=(X, y))`` trains on your
+    own data (1 feature for a curve, 2 for classes). Display it as a notebook cell's
+    last expression. ``state()`` / ``set_state()`` save and restore it, and
+    ``code()`` gives plain labkit calls that reproduce the current run. Scheduling,
+    ``wait()``, error display and closing come from :class:`labkit.panels.base.LivePanel`; the
+    layout, the streaming of frames while training and the Stop button are its own.
+    """
+
+    def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 15.0, **settings):
+        if data is not None:
+            if not isinstance(data, (tuple, list)) or len(data) != 2:
+                raise TypeError("data must be a pair (X, y) of arrays, tensors or lists")
+            check_data(*data)  # fail here, with a clear message, not inside a callback
+        self._data = data
+        self._goal = None if goal is None else check_float("goal", goal, min_value=0.0)
+        # 15 frames a second looks smooth and leaves the training about two thirds of the time
+        self._frame_interval = 1.0 / check_float("max_fps", max_fps, min_value=1.0, max_value=1000.0)
+        self.controls = _make_controls(Settings(**settings))
+        if data is not None:
+            for name in ("dataset", "n_train", "noise"):
+                self.controls[name].disabled = True
+        self.log_scale = widgets.Checkbox(value=True, description="log-scale loss")
+        self.train_button = widgets.Button(description="Train", icon="play", button_style="primary")
+        self.stop_button = widgets.Button(description="Stop", icon="stop")
+        self.code_button = widgets.Button(description="Show code", icon="code")
+        self.advice = widgets.HTML()
+        self.code_view = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.figure, self._screen = new_figure()
+        self._build_views()
+        self.history = self.model = self.problem = self.diagnosis = None
+        self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
+        self.log_scale.observe(self._on_log_scale, names="value")
+        self.train_button.on_click(lambda _: self._guarded(self.retrain))
+        self.stop_button.on_click(lambda _: self._guarded(self.stop))
+        self.code_button.on_click(lambda _: self._guarded(self._toggle_code))
+        self._start(layout=self._layout)  # the status line, listening to the controls, the first run
+
+    # ------------------------------------------------------------ public API
+    def settings(self) -> Settings:
+        return Settings(**{name: c.value for name, c in self.controls.items()})
+
+    def state(self) -> dict:
+        """The panel's settings as a plain dict (JSON-friendly), for saving or sharing."""
+        return {**self.settings().as_dict(), "log_scale": self.log_scale.value}
+
+    def set_state(self, state: dict) -> None:
+        """Restore settings from :meth:`state`'s dict and retrain once."""
+        state = dict(state)
+        log_scale = state.pop("log_scale", self.log_scale.value)
+        new = Settings.from_dict({**self.settings().as_dict(), **state})  # validates every value
+        self._quiet = True
+        try:
+            for name, value in new.as_dict().items():
+                _ensure_value(self.controls[name], value)
+                self.controls[name].value = value
+            self.log_scale.value = bool(log_scale)
+        finally:
+            self._quiet = False
+        self.retrain()
+
+    def code(self) -> str:
+        return settings_code(self.settings(), user_data=self._data is not None)
+
+    def refresh(self) -> None:
+        """Start a new run with the current values; a running one is superseded."""
+        self.stats.update(frames=0, blitted=0, first_frame_s=None, started=time.perf_counter())
+        super().refresh()
+
+    retrain = refresh
+
+    def stop(self) -> None:
+        self._supersede()
+        if self.history is not None:
+            self.status.value = f"Stopped at epoch {self.history.epochs_run}."
+
+    def close(self) -> None:
+        """Stop training, free the figure and close every widget (a closed panel keeps no memory)."""
+        self.stop()
+        self.log_scale.unobserve(self._on_log_scale, names="value")
+        super().close()
+
+    # ------------------------------------------------------------ training
+
+    def _run(self, generation: int):
+        """One training run as a generator: each ``yield`` is a point where another run may take over."""
+        settings = self.settings()
+        self.problem = problem = make_problem(settings, self._data)
+        self.model = model = build_model(settings, problem)
+        self._show_problem(settings, problem)
+        self.status.value = "Training..."
+        last_frame = last_yield = -np.inf
+        history = None
+        for history in iter_fit(model, problem.split.train, problem.split.val, task=problem.task,
+                                **fit_options(settings)):
+            self.history = history
+            now = time.perf_counter()
+            if history.epochs_run == 1 or now - last_frame >= self._frame_interval:
+                self._frame(model, problem, history, settings.epochs)
+                last_frame, last_yield = now, time.perf_counter()  # max_fps counts from a frame's start
+                yield
+            elif now - last_yield >= YIELD_EVERY_S:
+                last_yield = now
+                yield
+            if generation != self._generation:
+                return
+        self._finish(model, problem, history, settings)
+
+    # ------------------------------------------------------------ drawing
+    def _build_views(self) -> None:
+        fig = self.figure
+        grid = fig.add_gridspec(1, 2, left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.25)
+        self._ax_fit = fig.add_subplot(grid[0, 0])
+        self._ax_boundary = fig.add_subplot(grid[0, 0])
+        loss_ax = fig.add_subplot(grid[0, 1])
+        self.fit_view = FitView(self._ax_fit, x_grid=np.linspace(-3.6, 3.6, 200))
+        self.boundary_view = BoundaryView(self._ax_boundary, n_classes=2)
+        self.loss_view = LossView(loss_ax, log_scale=True)
+        self.banner = Banner(fig)
+        # what a training frame changes: blitted over a saved background (see the module docstring)
+        self._blitter = Blitter(fig, [self.fit_view.prediction, self.boundary_view.image,
+                                            self.loss_view.train, self.loss_view.val, self.banner.text])
+        self._scene = None  # what the last full picture showed besides the model: data and run length
+        if fig.canvas is self._screen:  # ipympl
+            fig.canvas.handle_draw = functools.partial(self._send_picture, fig.canvas.handle_draw)
+
+    def _show_problem(self, settings: Settings, problem) -> None:
+        """Show the new run's data. When the data set and run length are the last run's, the limits
+        stay wherever they still fit, so that the first frame can be blitted, not drawn in full."""
+        scene = (settings.dataset, settings.epochs)
+        steady = scene == self._scene and self.history is not None and self.history.stop_reason != "diverged"
+        self._scene = scene
+        split = problem.split
+        regression = problem.task == "regression"
+        self._ax_fit.set_visible(regression)
+        self._ax_boundary.set_visible(not regression)
+        if regression:
+            low, high = float(split.X_train.min()), float(split.X_train.max())
+            grid = self.fit_view.x_grid
+            if not (steady and grid.min() <= low and high <= grid.max()):
+                margin = 0.2 * (high - low) + 1e-6  # a little beyond the data: extrapolation shows
+                self.fit_view.set_x_grid(np.linspace(low - margin, high + margin, 200))
+            self.fit_view.set_true_function(problem.true_function)
+            self.fit_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val, keep_limits=steady)
+        else:
+            self.boundary_view.set_n_classes(problem.n_classes)
+            self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
+        self.loss_view.reset(epochs=settings.epochs, keep_limits=steady)  # x spans the run from the start
+        self.loss_view.set_goal(self._goal_for(settings, problem) if regression else None)
+        self.banner.set("Training...", level="info")  # the banner is redrawn with every frame
+        self.advice.value = ""
+        if not steady:
+            self._blitter.invalidate()  # a new kind of data: the next frame draws everything
+        # Otherwise the blitter itself sees any limit, scale or legend change; points, curves and
+        # the goal line are among the artists every frame redraws.
+
+    def _frame(self, model, problem, history, epochs: int) -> None:
+        self._show_model(model, problem, history)
+        self.status.value = f"Training: epoch {history.epochs_run} of {epochs}"
+        self._render(full=False)
+
+    def _show_model(self, model, problem, history) -> None:
+        """Put the model's predictions and the losses so far into the views (drawing is _render's job)."""
+        if problem.task == "regression":
+            x = self.fit_view.x_grid[:, None]
+            self.fit_view.set_prediction(predict(model, x)[:, 0])
+        else:
+            logits = torch.as_tensor(predict(model, self.boundary_view.grid_points()))
+            self.boundary_view.set_probabilities(torch.softmax(logits, dim=1).numpy())
+        self.loss_view.update(history.train_loss, history.val_loss)
+
+    def _render(self, *, full: bool = True) -> None:
+        """Show the figure; ``full=False`` (only the model and losses changed) lets it be blitted."""
+        if full:
+            self._blitter.invalidate()
+        if isinstance(self._screen, widgets.Image):
+            if self._blitter.frame():
+                self.stats["blitted"] += 1
+            else:
+                self.figure.canvas.draw()  # which saves the background for the next frames
+            self._screen.value = png_bytes(self.figure.canvas)
+        else:  # ipympl: the browser asks for the picture when ready, and _send_picture answers
+            request_draw(self.figure)
+        self.stats["frames"] += 1
+        if self.stats["first_frame_s"] is None:
+            self.stats["first_frame_s"] = time.perf_counter() - self.stats["started"]
+
+    def _send_picture(self, full_draw, event) -> None:
+        """ipympl: answer the browser's request for a picture, blitted when only the changing artists changed.
+
+        Installed as the canvas's handler of webagg's "draw" message, which the browser sends
+        after a draw_idle, once it is ready for a picture. Pushing each frame at once with
+        ``canvas.blit()`` instead would outrun a busy browser: ipympl drops a picture still
+        loading when the next arrives, and the next diff then paints over the wrong one.
+        """
+        if self._blitter.frame():
+            self.figure.canvas.blit()  # webagg: a PNG of the pixels changed since the last picture sent
+            self.stats["blitted"] += 1
+        else:
+            full_draw(event)  # draws everything, saves the background and sends the picture
+
+    def _finish(self, model, problem, history, settings: Settings) -> None:
+        self._show_model(model, problem, history)
+        if history.stop_reason == "diverged":
+            self.diagnosis = None
+            message = (f"Diverged at epoch {history.diverged_at}: the loss became NaN or infinite. "
+                       f"The learning rate {settings.lr:.2g} is too high for this model; lower it.")
+            self.banner.set(message, level="error")
+            self.status.value = f"<b style='color:#b00020'>{html.escape(message)}</b>"
+        else:
+            train_error, val_error = errors(model, problem)
+            self.diagnosis = diagnose(train_error, val_error, goal_error=self._goal_for(settings, problem))
+            self.banner.set(self.diagnosis.headline, level=self.diagnosis.level)
+            self.status.value = f"Done: {history.epochs_run} epochs in {history.seconds:.2f} s."
+            items = "".join(f"<li>{html.escape(r)}</li>" for r in self.diagnosis.remedies)
+            self.advice.value = f"<b>{html.escape(self.diagnosis.regime.capitalize())}</b><ul>{items}</ul>"
+        self._render()
+
+    def _goal_for(self, settings: Settings, problem) -> float:
+        return self._goal if self._goal is not None else goal_error(settings, problem)
+
+    # ------------------------------------------------------------ events
+    def _on_log_scale(self, change) -> None:
+        self._guarded(lambda: (self.loss_view.set_log_scale(change["new"]), self._render()))
+
+    def _toggle_code(self) -> None:
+        showing = self.code_view.layout.display != "none"
+        self.code_view.value = f"<pre>{html.escape(self.code())}</pre>"
+        self.code_view.layout.display = "none" if showing else "block"
+        self.code_button.description = "Show code" if showing else "Hide code"
+
+    def _show_error(self, error: BaseException) -> None:
+        super()._show_error(error)
+        self.banner.set(f"Error: {error}", level="error")
+        try:
+            self._render()
+        except Exception as render_error:  # the status line above already tells the learner
+            self.status.value += f"<br>(and the plot could not be redrawn: {html.escape(str(render_error))})"
+
+    def _layout(self) -> widgets.Widget:
+        names = list(self.controls)
+        column = [widgets.VBox([self.controls[n] for n in names[i::3]]) for i in range(3)]
+        buttons = widgets.HBox([self.train_button, self.stop_button, self.code_button, self.log_scale])
+        return widgets.VBox([widgets.HBox(column), buttons, self.status, self._screen, self.advice,
+                             self.code_view])
+
+
+def _option_values(control) -> list:
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
