@@ -12,14 +12,17 @@ LABKIT_THREADS  number of PyTorch threads; overrides the policy below.
 
 from __future__ import annotations
 
+import contextlib
+import numbers
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from labkit.arguments import check_int
+from labkit.arguments import check_int, check_random_state
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -69,6 +72,30 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def torch_seed(random_state) -> int:
+    """An int seed for torch: ``random_state`` itself if an int, else a draw from a Generator or from entropy."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(check_int("random_state", random_state, min_value=0, max_value=2**63 - 1))
+    return int(check_random_state("random_state", random_state).integers(2**31))
+
+
+@contextlib.contextmanager
+def seeded(random_state) -> Iterator[int]:
+    """Run a block with torch's global generator seeded from ``random_state``, restored after.
+
+    ``with seeded(0): model = MLP(1, 1)`` draws the same initial weights every time and
+    leaves the caller's random state as it was (scikit-learn's rule: no global seeding).
+    ``random_state`` is an int, a numpy Generator (one draw from it) or None (fresh
+    entropy); the block gets the int seed used. CUDA generators that are already in use
+    are forked too, so a block on the GPU repeats and leaves them alone as well.
+    """
+    seed = torch_seed(random_state)
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield seed
 
 
 def configure_threads(n_threads: int | None = None) -> int:
