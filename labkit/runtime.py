@@ -75,7 +75,7 @@ def seed_everything(seed: int) -> None:
 
 
 def torch_seed(random_state) -> int:
-    """An int seed for torch: ``random_state`` itself if an int, else a draw from a Generator or from entropy."""
+    """An int seed for torch: ``random_state`` if an int, else a draw from a Generator or from entropy."""
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(check_int("random_state", random_state, min_value=0, max_value=2**63 - 1))
     return int(check_random_state("random_state", random_state).integers(2**31))
