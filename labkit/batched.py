@@ -481,11 +481,13 @@ def _check_input(x, model):
 
 
 # ---------------------------------------------------------------- the demos' shared training
-def train_mlps(X, y, *, n_models, width, depth, epochs, lr, seed, activation="relu", weight_decay=0.0):
+def train_mlps(X, y, *, n_models, width, depth, epochs, lr, random_state, activation="relu",
+               weight_decay=0.0):
     """K MLPs trained together (full-batch Adam on MSE); X (n, d) or (K, n, d), y (n,) or (K, n)."""
     d = np.shape(X)[-1]
-    model = BatchedMLP(n_models, d, 1, width=width, depth=depth, activation=activation, random_state=seed)
-    fit_batched(model, (X, y), epochs=epochs, lr=lr, weight_decay=weight_decay, random_state=seed)
+    model = BatchedMLP(n_models, d, 1, width=width, depth=depth, activation=activation,
+                        random_state=random_state)
+    fit_batched(model, (X, y), epochs=epochs, lr=lr, weight_decay=weight_decay, random_state=random_state)
     return model
 
 

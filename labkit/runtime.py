@@ -66,9 +66,9 @@ def _mps_available() -> bool:
     return bool(backend and backend.is_available())
 
 
-def seed_everything(seed: int) -> None:
+def seed_everything(random_state: int) -> None:
     """Seed Python, NumPy and PyTorch (CPU and every GPU) for a repeatable run."""
-    seed = check_int("seed", seed, min_value=0, max_value=2**32 - 1)
+    seed = check_int("random_state", random_state, min_value=0, max_value=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -129,21 +129,22 @@ class RuntimeInfo:
 
     device: torch.device
     threads: int
-    seed: int
+    random_state: int
     fast: bool
 
     def __str__(self) -> str:
         mode = "fast (small sizes)" if self.fast else "full"
-        return f"labkit: device={self.device}, threads={self.threads}, seed={self.seed}, mode={mode}"
+        return (f"labkit: device={self.device}, threads={self.threads}, random_state={self.random_state}, "
+                f"mode={mode}")
 
 
-def setup(seed: int = 0, *, n_threads: int | None = None, device: str | None = None) -> RuntimeInfo:
+def setup(random_state: int = 0, *, n_threads: int | None = None, device: str | None = None) -> RuntimeInfo:
     """The one call a lab makes first: pick the device, set threads, seed everything."""
     chosen = get_device(device)
     threads = configure_threads(n_threads)
     _warm_up()  # before seeding: the warm-up draws random numbers
-    seed_everything(seed)
-    return RuntimeInfo(device=chosen, threads=threads, seed=seed, fast=fast_mode())
+    seed_everything(random_state)
+    return RuntimeInfo(device=chosen, threads=threads, random_state=random_state, fast=fast_mode())
 
 
 def _warm_up() -> None:

@@ -31,12 +31,12 @@ def artist_counts(ax):
 # ---------------------------------------------------------------- the extrapolation explorer
 
 def test_fit_identity_trains_on_the_domain_and_predicts_beyond():
-    result = fit_identity(2.0, n_models=2, epochs=100, x_range=3.0, n_grid=61, seed=1)
+    result = fit_identity(2.0, n_models=2, epochs=100, x_range=3.0, n_grid=61, random_state=1)
     assert result.domain == (-1.0, 1.0) and result.predictions.shape == (2, 61)
     assert result.x[0] == -3.0 and result.x[-1] == 3.0 and np.allclose(result.truth, result.x)
     s = result.summary()
     assert s["error_inside"] < 0.01 < s["error_outside"]
-    again = fit_identity(2.0, n_models=2, epochs=100, x_range=3.0, n_grid=61, seed=1)
+    again = fit_identity(2.0, n_models=2, epochs=100, x_range=3.0, n_grid=61, random_state=1)
     assert np.array_equal(result.predictions, again.predictions)  # the seed fixes everything
 
 
@@ -53,7 +53,7 @@ def test_explorer_draws_its_result_and_a_control_changes_it():
     assert panel.runs == 2 and not np.allclose(before, curves(panel))
     assert "tanh" in panel.title.get_text()
     panel.controls["depth"].value = 1
-    panel.controls["seed"].value = 3
+    panel.controls["random_state"].value = 3
     assert artist_counts(panel.ax) == counts  # updated in place, nothing added
     panel.close()
 
@@ -147,7 +147,7 @@ def test_close_stops_listening_and_frees_the_figure():
     ({"domain_width": -1.0}, ValueError, "domain_width"),
     ({"domain_width": 8.0}, ValueError, "domain_width"),
     ({"domain_width": "wide"}, TypeError, "domain_width"),
-    ({"seed": -1}, ValueError, "seed"),
+    ({"random_state": -1}, ValueError, "random_state"),
     ({"n_models": 0}, ValueError, "n_models"),
     ({"epochs": 1.5}, TypeError, "epochs"),
     ({"x_range": 0.0}, ValueError, "x_range"),
@@ -189,7 +189,7 @@ def test_leakage_bars_show_the_result_and_the_toggle_changes_them():
 @pytest.mark.parametrize(("kwargs", "error", "words"), [
     ({"kind": "labels"}, ValueError, "kind"),
     ({"leak": "yes"}, TypeError, "leak"),
-    ({"seed": -3}, ValueError, "seed"),
+    ({"random_state": -3}, ValueError, "random_state"),
     ({"n_models": 0}, ValueError, "n_models"),
     ({"epochs": 0}, ValueError, "epochs"),
 ])
@@ -245,7 +245,7 @@ def test_bias_variance_panel_storm_runs_only_the_last_values():
 def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
     panel = BiasVariancePanel(**SWEEP)
     monkeypatch.setattr(explorers, "bias_variance_sweep", lambda *a, **k: 1 / 0)
-    panel.controls["seed"].value = 1  # must not raise out of the observer
+    panel.controls["random_state"].value = 1  # must not raise out of the observer
     assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
     panel.close()
     with pytest.raises(ValueError, match="param"):

@@ -70,7 +70,7 @@ def test_measure_is_repeatable_and_trains():
     ({"depth": 0}, ValueError, "depth"),
     ({"depth": 100}, ValueError, "depth"),
     ({"batch_norm": "yes"}, TypeError, "batch_norm"),
-    ({"seed": -1}, ValueError, "seed"),
+    ({"random_state": -1}, ValueError, "random_state"),
 ])
 def test_bad_settings_are_named(options, error, words):
     with pytest.raises(error, match=words):
@@ -158,11 +158,11 @@ def test_an_exception_in_a_callback_is_shown_not_swallowed(monkeypatch):
         raise RuntimeError("boom from the view")
 
     monkeypatch.setattr(panel.view, "show", broken)
-    panel.controls["seed"].value = 3  # must not raise out of the observer
+    panel.controls["random_state"].value = 3  # must not raise out of the observer
     assert isinstance(panel.last_error, RuntimeError)
     assert "boom from the view" in panel.status.value and "traceback" in panel.status.value
     monkeypatch.undo()
-    panel.controls["seed"].value = 4
+    panel.controls["random_state"].value = 4
     assert panel.last_error is None and "boom" not in panel.status.value
     panel.close()
 

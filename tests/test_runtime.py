@@ -45,13 +45,13 @@ def test_every_submodule_is_listed_and_loads_lazily():
 def test_setup_sets_threads_seed_and_reports(monkeypatch):
     monkeypatch.delenv("LABKIT_THREADS", raising=False)
     monkeypatch.delenv("LABKIT_DEVICE", raising=False)
-    info = runtime.setup(seed=7)
+    info = runtime.setup(random_state=7)
     assert torch.get_num_threads() == 1 == info.threads
     first = torch.rand(3), np.random.rand(3)
-    runtime.setup(seed=7)
+    runtime.setup(random_state=7)
     second = torch.rand(3), np.random.rand(3)
     assert torch.equal(first[0], second[0]) and np.array_equal(first[1], second[1])
-    assert "seed=7" in str(info) and "device=cpu" in str(info)
+    assert "random_state=7" in str(info) and "device=cpu" in str(info)
 
 
 def test_thread_count_from_environment(monkeypatch):
@@ -92,7 +92,7 @@ def test_device_override_and_errors(monkeypatch):
 def test_setup_pays_start_up_costs_and_leaves_the_seed_exact():
     code = (
         "import sys, torch, labkit\n"
-        "labkit.setup(seed=3)\n"
+        "labkit.setup(random_state=3)\n"
         "a = torch.rand(3)\n"
         "torch.manual_seed(3)\n"
         "assert torch.equal(a, torch.rand(3)), 'the warm-up disturbed the seed'\n"
@@ -105,10 +105,10 @@ def test_setup_pays_start_up_costs_and_leaves_the_seed_exact():
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [
-        ({"seed": -1}, ValueError, "seed"),
-        ({"seed": 1.5}, TypeError, "seed"),
-        ({"seed": 0, "n_threads": 0}, ValueError, "n_threads"),
-        ({"seed": 0, "n_threads": "2"}, TypeError, "n_threads"),
+        ({"random_state": -1}, ValueError, "random_state"),
+        ({"random_state": 1.5}, TypeError, "random_state"),
+        ({"random_state": 0, "n_threads": 0}, ValueError, "n_threads"),
+        ({"random_state": 0, "n_threads": "2"}, TypeError, "n_threads"),
     ],
 )
 def test_setup_rejects_bad_arguments(kwargs, error, name):

@@ -109,14 +109,14 @@ def test_exception_in_a_callback_is_shown_not_swallowed(monkeypatch):
         raise RuntimeError("boom from the view")
 
     monkeypatch.setattr(panel.fit_view, "set_prediction", broken)
-    panel.controls["seed"].value = 3  # must not raise out of the observer
+    panel.controls["random_state"].value = 3  # must not raise out of the observer
     assert isinstance(panel.last_error, RuntimeError)
     assert "boom from the view" in panel.status.value and "RuntimeError" in panel.status.value
 
 
 def test_state_round_trip_and_code_reproduces_the_run():
     panel = Playground(**FAST)
-    panel.set_state({"width": 16, "depth": 3, "lr": 0.03, "seed": 5, "dataset": "cubic", "log_scale": False})
+    panel.set_state({"width": 16, "depth": 3, "lr": 0.03, "random_state": 5, "dataset": "cubic", "log_scale": False})
     state = panel.state()
     assert state["width"] == 16 and state["depth"] == 3 and state["dataset"] == "cubic"
     assert state["log_scale"] is False and panel.loss_view.ax.get_yscale() == "linear"
@@ -324,7 +324,7 @@ def test_a_model_setting_change_blits_even_the_first_frame():
     assert panel.stats["blitted"] == panel.stats["frames"] - 1
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     before = panel.fit_view.train.get_offsets().copy()
-    panel.controls["seed"].value = 4  # new points: blitted or not, the picture must show them
+    panel.controls["random_state"].value = 4  # new points: blitted or not, the picture must show them
     assert not np.allclose(before, panel.fit_view.train.get_offsets())
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     panel.controls["noise"].value = 0.9  # wider than the limits: a full draw first

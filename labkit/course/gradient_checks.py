@@ -16,6 +16,7 @@ from torch import nn
 
 from labkit.arguments import check_choice, check_int
 from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_set
+from labkit.runtime import seeded
 
 __all__ = ["MYSTERY_ACTIVATIONS", "mystery_model", "exercises", "ERROR_SOURCES", "KINK_ACTIONS"]
 
@@ -99,9 +100,7 @@ def mystery_model(name: str, *, random_state=0) -> nn.Sequential:
     loss)``. Tensor names are "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias".
     """
     name = check_choice("name", name, MYSTERY_ACTIVATIONS)
-    seed = check_int("random_state", random_state, min_value=0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(check_int("random_state", random_state, min_value=0)):
         return nn.Sequential(nn.Linear(4, 16), _Activation(name), nn.Linear(16, 16), _Activation(name),
                              nn.Linear(16, 3))
 

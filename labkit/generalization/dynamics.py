@@ -23,6 +23,7 @@ from torch import nn
 
 from labkit.arguments import check_float, check_int, check_random_state, to_numpy
 from labkit.models import MLP
+from labkit.runtime import seeded
 from labkit.train import evaluating
 
 __all__ = [
@@ -267,8 +268,7 @@ def compare_horizons(horizon=5, *, n_trajectories=16, n_steps=40, n_test=16, tes
     seed = int(rng.integers(2**31))
     results = []
     for h in (1, horizon):
-        with torch.random.fork_rng(devices=[]):  # the same initial weights, without touching global seeds
-            torch.manual_seed(seed)
+        with seeded(seed):  # the same initial weights for both, the caller's random state kept
             model = StepModel(2, width=width)
         fit_dynamics(model, train, horizon=h, epochs=epochs, lr=lr)
         results.append(rollout_error(model, test))

@@ -118,7 +118,7 @@ def ensemble_spread(n_models=16, *, dataset="identity", n_train=50, noise=0.0, g
     start = time.perf_counter()
     X, y, f = make(n_train, noise=noise, domain=domain, random_state=rng, return_function=True)
     model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, activation=activation,
-                       epochs=epochs, lr=lr, seed=int(rng.integers(2**31)))
+                       epochs=epochs, lr=lr, random_state=int(rng.integers(2**31)))
     x = np.linspace(low, high, n_grid)
     predictions = predict_batched(model, x[:, None])[..., 0]  # (K, G)
     return SpreadResult(x, f(x), predictions, domain, time.perf_counter() - start)
@@ -206,7 +206,7 @@ def compare_residual(wiggle=0.0, *, n_models=8, n_train=50, grid=(-3.0, 3.0), n_
     x = np.linspace(low, high, n_grid)
     seed = int(rng.integers(2**31))
     settings = dict(n_models=n_models, width=width, depth=2, activation="relu", epochs=epochs, lr=lr,
-                    seed=seed)
+                    random_state=seed)
     plain = predict_batched(train_mlps(X, y, **settings), x[:, None])[..., 0]
     residual = predict_batched(train_mlps(X, y - X[:, 0], **settings), x[:, None])[..., 0] + x
     return ResidualComparison(x, f(x), plain, residual, (-0.5, 0.5), time.perf_counter() - start)
@@ -252,9 +252,9 @@ class SymmetryResult:
         return "\n".join(lines)
 
 
-def _fit_penalised(X, y, *, penalty, points, n_models, width, epochs, lr, seed):
+def _fit_penalised(X, y, *, penalty, points, n_models, width, epochs, lr, random_state):
     """K MLPs on squared error + penalty * mean over ``points`` of (g(x) + g(-x))^2 (zero for odd g)."""
-    model = BatchedMLP(n_models, 1, 1, width=width, depth=2, activation="tanh", random_state=seed)
+    model = BatchedMLP(n_models, 1, 1, width=width, depth=2, activation="tanh", random_state=random_state)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)[:, None]
     points = torch.as_tensor(points, dtype=torch.float32)[:, None]  # no labels needed here
@@ -297,7 +297,7 @@ def symmetry_demo(penalty=1.0, *, n_models=8, n_train=40, domain=(0.2, 2.0), n_g
     y = np.sin(2 * X[:, 0])
     x = np.linspace(-2 * high, 2 * high, n_grid)
     settings = dict(points=np.linspace(0.0, high, 100), n_models=n_models, width=width, epochs=epochs, lr=lr,
-                    seed=int(rng.integers(2**31)))
+                    random_state=int(rng.integers(2**31)))
     runs = [predict_batched(_fit_penalised(X, y, penalty=p, **settings), x[:, None])[..., 0]
             for p in (0.0, penalty)]
     return SymmetryResult(x, np.sin(2 * x), *runs, (low, high), penalty, time.perf_counter() - start)
@@ -368,7 +368,7 @@ def discrepancy_demo(*, n_models=8, n_train=200, length=(0.25, 1.0), outside_len
 
     X, y = sample(boxes["length"], n_train)
     settings = dict(n_models=n_models, width=width, depth=2, activation="relu", epochs=epochs, lr=lr,
-                    seed=int(rng.integers(2**31)))
+                    random_state=int(rng.integers(2**31)))
     plain = train_mlps(X, y, **settings)
     correction = train_mlps(X, y - small_angle_period(X[:, 0]), **settings)
     predictors = {
@@ -390,14 +390,15 @@ def discrepancy_demo(*, n_models=8, n_train=200, length=(0.25, 1.0), outside_len
 # ---------------------------------------------------------------- the explorer's computation
 
 def fit_identity(domain_width=1.0, *, activation="relu", width=16, depth=2, n_models=3, n_train=50,
-                 epochs=400, lr=1e-2, x_range=4.0, n_grid=401, seed=0) -> SpreadResult:
+                 epochs=400, lr=1e-2, x_range=4.0, n_grid=401, random_state=0) -> SpreadResult:
     """Train ``n_models`` MLPs on f(x) = x, x uniform in [-domain_width / 2, domain_width / 2]; predict on
     [-x_range, x_range]. All models see the same data and differ only in their initial weights."""
     half = check_float("domain_width", domain_width, min_value=0.0, strict_min=True) / 2
     x_range = check_float("x_range", x_range, min_value=half, strict_min=True)
     start = time.perf_counter()
-    X, y = make_identity(n_train, domain=(-half, half), random_state=seed)
-    model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, epochs=epochs, lr=lr, seed=seed,
+    X, y = make_identity(n_train, domain=(-half, half), random_state=random_state)
+    model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, epochs=epochs, lr=lr,
+                       random_state=random_state,
                        activation=activation)
     x = np.linspace(-x_range, x_range, n_grid)
     predictions = predict_batched(model, x[:, None])[..., 0]  # (K, G)

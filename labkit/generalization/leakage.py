@@ -173,7 +173,7 @@ def leakage_demo(kind, leak=True, *, n_models=4, epochs=None, random_state=None)
         settings["epochs"] = check_int("epochs", epochs, min_value=1)
     rng = check_random_state("random_state", random_state)
     start = time.perf_counter()
-    settings["seed"] = int(rng.integers(2**31))
+    settings["random_state"] = int(rng.integers(2**31))
     train, val, holdout, description = _LEAKS[kind](leak, rng, settings)
     return LeakageResult(kind, leak, float(val), float(holdout), float(train), description,
                          time.perf_counter() - start)

@@ -8,22 +8,23 @@ panel state with ordinary calls, and :func:`settings_code` prints exactly those.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_same_length
 from labkit.data import DATASETS, make_dataset, task_of
 from labkit.generalization.diagnosis import Diagnosis, diagnose
 from labkit.models import ACTIVATIONS, MLP
 from labkit.optim import OPTIMIZERS
+from labkit.runtime import seeded
 from labkit.splits import Split, train_val_test_split
-from labkit.train import History, evaluate, fit
+from labkit.train import History, evaluate, iter_fit
 
-__all__ = ["Settings", "Problem", "Outcome", "make_problem", "check_data", "build_model", "fit_options",
-           "goal_error", "errors", "run_settings", "settings_code", "TRAIN_FRACTION"]
+__all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data", "build_model",
+           "fit_options", "goal_error", "errors", "iter_run", "run_settings", "settings_code",
+           "TRAIN_FRACTION"]
 
 TRAIN_FRACTION = 0.7  # the 70/20/10 split of the source material
 MIN_SAMPLES = 10  # below this the 70/20/10 split leaves a part empty or a single point
@@ -45,7 +46,7 @@ class Settings:
     dropout: float = 0.0
     batch_size: int | None = None  # None: full batch
     epochs: int = 300
-    seed: int = 0
+    random_state: int = 0
 
     def __post_init__(self):
         check_choice("dataset", self.dataset, DATASETS)
@@ -61,7 +62,7 @@ class Settings:
         if self.batch_size is not None:
             check_int("batch_size", self.batch_size, min_value=1)
         check_int("epochs", self.epochs, min_value=1, max_value=100_000)
-        check_int("seed", self.seed, min_value=0, max_value=2**31 - 1)
+        check_int("random_state", self.random_state, min_value=0, max_value=2**31 - 1)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -150,29 +151,29 @@ def make_problem(settings: Settings, data=None) -> Problem:
         task = task_of(settings.dataset)
         if task == "regression":
             X, y, truth = make_dataset(settings.dataset, n_samples_for(settings), noise=settings.noise,
-                                       random_state=settings.seed, return_function=True)
+                                       random_state=settings.random_state, return_function=True)
         else:
             X, y = make_dataset(settings.dataset, n_samples_for(settings), noise=settings.noise,
-                                random_state=settings.seed)
+                                random_state=settings.random_state)
             truth = None
         n_classes = int(y.max()) + 1 if task == "classification" else 0
-    split = train_val_test_split(X, y, random_state=settings.seed)
+    split = train_val_test_split(X, y, random_state=settings.random_state)
     return Problem(split, task, n_classes, truth, user_data=data is not None)
 
 
 def build_model(settings: Settings, problem: Problem) -> MLP:
-    """The network the settings describe, initialised from the settings' seed."""
-    torch.manual_seed(settings.seed)
+    """The network the settings describe, initialised from ``settings.random_state`` (global state kept)."""
     n_out = problem.n_classes if problem.task == "classification" else 1
-    return MLP(problem.n_features, n_out, width=settings.width, depth=settings.depth,
-               activation=settings.activation, dropout=settings.dropout)
+    with seeded(settings.random_state):
+        return MLP(problem.n_features, n_out, width=settings.width, depth=settings.depth,
+                   activation=settings.activation, dropout=settings.dropout)
 
 
 def fit_options(settings: Settings) -> dict:
     """Keyword arguments for :func:`labkit.train.fit` / ``iter_fit``."""
     return {"epochs": settings.epochs, "optimizer": settings.optimizer, "lr": settings.lr,
             "weight_decay": settings.weight_decay,
-            "batch_size": settings.batch_size, "random_state": settings.seed}
+            "batch_size": settings.batch_size, "random_state": settings.random_state}
 
 
 def goal_error(settings: Settings, problem: Problem) -> float:
@@ -208,27 +209,70 @@ class Outcome:
     diagnosis: Diagnosis | None  # None when the run diverged: its errors mean nothing
 
 
-def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
-    """Train once with ``settings`` (a :class:`Settings` or a panel's ``state()`` dict), no widgets.
+@dataclass
+class Run:
+    """A playground run in progress, as :func:`iter_run` yields it (the same object, updated).
 
-    The same data, split, initial weights and training as the playground with these
-    settings, so an exercise can check a learner's panel state by re-running it.
+    ``history`` is None until the first epoch ends; ``outcome`` is None until the run ends.
+    ``goal`` is the error the diagnosis measures against (the given one, else :func:`goal_error`).
     """
+
+    settings: Settings
+    problem: Problem
+    model: MLP
+    goal: float
+    history: History | None = None
+    outcome: Outcome | None = None
+
+
+def _as_settings(settings) -> Settings:
     if isinstance(settings, dict):
-        settings = Settings.from_dict({k: v for k, v in settings.items() if k != "log_scale"})
-    elif not isinstance(settings, Settings):
+        return Settings.from_dict({k: v for k, v in settings.items() if k != "log_scale"})
+    if not isinstance(settings, Settings):
         raise TypeError(f"settings must be a Settings or a dict of settings, got {type(settings).__name__}")
+    return settings
+
+
+def iter_run(settings, data=None, *, goal: float | None = None) -> Iterator[Run]:
+    """The playground's run, once: data, split, model, training, diagnosis, as a generator.
+
+    Yields the :class:`Run` after setting up (``history`` None), after every epoch, and
+    once more at the end with ``outcome`` set. The panel draws between yields; an exercise
+    or a test calls :func:`run_settings`, which drains this same generator, so both always
+    agree. Arguments are checked before the first yield.
+    """
+    settings = _as_settings(settings)
     if goal is not None:
         goal = check_float("goal", goal, min_value=0.0)
     problem = make_problem(settings, data)
     model = build_model(settings, problem)
-    history = fit(model, problem.split.train, problem.split.val, task=problem.task, **fit_options(settings))
+    run = Run(settings, problem, model, goal if goal is not None else goal_error(settings, problem))
+    epochs = iter_fit(model, problem.split.train, problem.split.val, task=problem.task,
+                      **fit_options(settings))
+    return _running(run, epochs)
+
+
+def _running(run: Run, epochs: Iterator[History]) -> Iterator[Run]:
+    yield run
+    for run.history in epochs:  # noqa: B007 (the same History, updated in place)
+        yield run
     diagnosis = None
-    if history.stop_reason != "diverged":
-        train_error, val_error = errors(model, problem)
-        diagnosis = diagnose(train_error, val_error,
-                             goal_error=goal if goal is not None else goal_error(settings, problem))
-    return Outcome(settings, problem, model, history, diagnosis)
+    if run.history.stop_reason != "diverged":
+        train_error, val_error = errors(run.model, run.problem)
+        diagnosis = diagnose(train_error, val_error, goal_error=run.goal)
+    run.outcome = Outcome(run.settings, run.problem, run.model, run.history, diagnosis)
+    yield run
+
+
+def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
+    """Train once with ``settings`` (a :class:`Settings` or a panel's ``state()`` dict), no widgets.
+
+    It drains :func:`iter_run`, the generator the playground panel draws from, so an
+    exercise can check a learner's panel state by re-running it and get the same run.
+    """
+    for run in iter_run(settings, data, goal=goal):  # noqa: B007 (the last yield holds the outcome)
+        pass
+    return run.outcome
 
 
 def settings_code(settings: Settings, *, user_data: bool = False) -> str:
@@ -241,22 +285,23 @@ def settings_code(settings: Settings, *, user_data: bool = False) -> str:
     else:
         n_samples = n_samples_for(s)
         data_lines = [f"X, y = make_dataset({s.dataset!r}, {n_samples}, noise={s.noise!r}, "
-                      f"random_state={s.seed})"]
+                      f"random_state={s.random_state})"]
         model_in = "X.shape[1]"
         n_out = "1" if task_of(s.dataset) == "regression" else "int(y.max()) + 1"
     return "\n".join([
-        "import torch",
         "from labkit.data import make_dataset",
-        "from labkit.splits import train_val_test_split",
         "from labkit.models import MLP",
+        "from labkit.runtime import seeded",
+        "from labkit.splits import train_val_test_split",
         "from labkit.train import fit",
         "",
         *data_lines,
-        f"split = train_val_test_split(X, y, random_state={s.seed})  # 70/20/10",
-        f"torch.manual_seed({s.seed})",
-        f"model = MLP({model_in}, {n_out}, width={s.width}, depth={s.depth}, "
+        f"split = train_val_test_split(X, y, random_state={s.random_state})  # 70/20/10",
+        f"with seeded({s.random_state}):  # the same initial weights every time",
+        f"    model = MLP({model_in}, {n_out}, width={s.width}, depth={s.depth}, "
         f"activation={s.activation!r}, dropout={s.dropout!r})",
         f"history = fit(model, split.train, split.val, epochs={s.epochs}, optimizer={s.optimizer!r}, "
-        f"lr={s.lr!r}, weight_decay={s.weight_decay!r}, batch_size={s.batch_size!r}, random_state={s.seed})",
+        f"lr={s.lr!r}, weight_decay={s.weight_decay!r}, batch_size={s.batch_size!r}, "
+        f"random_state={s.random_state})",
         "print(history)",
     ])

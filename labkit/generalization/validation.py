@@ -119,7 +119,7 @@ def validation_optimism(n_configs_list=(1, 3, 10, 30, 100), *, n_pool=100, n_rep
     lr = np.exp(rng.uniform(np.log(1e-3), np.log(3e-2), size=n_pool))
     decay = np.exp(rng.uniform(np.log(1e-4), np.log(1e-1), size=n_pool))
     model = train_mlps(X, y, n_models=n_pool, width=width, depth=2, epochs=epochs, lr=lr, weight_decay=decay,
-                       activation="tanh", seed=int(rng.integers(2**31)))
+                       activation="tanh", random_state=int(rng.integers(2**31)))
     pool_holdout = mse_per_model(model, *make_sine(n_holdout, noise=noise, random_state=rng))  # (K,)
     # All validation sets at once: (R * n_val) points, then one (K, R) table of MSEs.
     X_val, y_val = make_sine(n_repeats * n_val, noise=noise, random_state=rng)
@@ -202,7 +202,7 @@ def compare_splits(*, n_samples=320, n_groups=8, n_unseen=40, noise=0.05, n_repe
         seed = int(rng.integers(2**31))  # the same initial weights for both splits
         for i, split in enumerate(splits):
             model = train_mlps(*split.train, n_models=n_models, width=width, depth=2, epochs=epochs, lr=lr,
-                           seed=seed)
+                           random_state=seed)
             errors[i, r] = mse_per_model(model, *split.val).mean()
             errors[2 + i, r] = mse_per_model(model, X_new, y_new).mean()
     return SplitComparison(*errors, seconds=time.perf_counter() - start)
@@ -270,6 +270,6 @@ def mismatch_demo(shift=1.5, *, n_train=40, n_val=500, noise=0.2, width=64, epoc
     train_val = make_sine(n_val, noise=noise, random_state=rng)
     val = make_sine(n_val, noise=noise, domain=(-3.0 + shift, 3.0 + shift), random_state=rng)
     model = train_mlps(*train, n_models=n_models, width=width, depth=2, epochs=epochs, lr=1e-2,
-                   seed=int(rng.integers(2**31)))
+                   random_state=int(rng.integers(2**31)))
     errors = [float(mse_per_model(model, *part).mean()) for part in (train, train_val, val)]
     return MismatchResult(shift, noise**2, *errors, seconds=time.perf_counter() - start)

@@ -35,7 +35,7 @@ from torch import nn
 
 from labkit.arguments import check_float, check_int, check_random_state
 from labkit.gradients.finite_differences import KinkWatch, central_differences
-from labkit.runtime import get_device
+from labkit.runtime import get_device, seeded
 
 __all__ = ["THRESHOLDS", "verdict", "TensorCheck", "GradCheckReport", "check_gradients", "demo_problem"]
 
@@ -137,8 +137,7 @@ def check_gradients(model, *data, dtype=torch.float64, h=None, max_entries=20, r
     loss_of = loss_closure(work, data, dtype, device)
     tf32 = torch.backends.cuda.matmul.allow_tf32 if device.type == "cuda" else None
     report = GradCheckReport([], [], str(dtype).replace("torch.", ""), str(device), h, tf32, notes)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(int(rng.integers(2**31)))  # a random loss repeats from run to run; global seed kept
+    with seeded(rng):  # a random loss (dropout) repeats from run to run; the caller's state is kept
         return _run_check(work, loss_of, report, dtype, h, max_entries, rng)
 
 
@@ -287,8 +286,7 @@ def demo_problem(*, activation="relu", n_samples=32, random_state=0):
 
     n_samples = check_int("n_samples", n_samples, min_value=1)
     rng = check_random_state("random_state", random_state)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(rng.integers(2**31)))
+    with seeded(rng):
         model = MLP(4, 3, width=16, depth=2, activation=activation)
     X = torch.as_tensor(rng.normal(size=(n_samples, 4)), dtype=torch.float32)
     y = torch.as_tensor(rng.integers(0, 3, n_samples), dtype=torch.int64)

@@ -20,6 +20,7 @@ from torch import nn
 from labkit.arguments import check_bool, check_choice, check_float, check_int
 from labkit.gradients.monitor import Monitor, layer_gradient_norms
 from labkit.models import MLP
+from labkit.runtime import seeded
 from labkit.train import iter_fit
 
 __all__ = ["ACTIVATION_CHOICES", "INIT_CHOICES", "MAX_DEPTH", "ACT_RANGE", "NetSettings", "GradientFlow",
@@ -43,7 +44,7 @@ class NetSettings:
     batch_norm: bool = False
     residual: bool = False
     depth: int = 10
-    seed: int = 0
+    random_state: int = 0
 
     def __post_init__(self):
         check_choice("activation", self.activation, ACTIVATION_CHOICES)
@@ -51,7 +52,7 @@ class NetSettings:
         check_bool("batch_norm", self.batch_norm)
         check_bool("residual", self.residual)
         check_int("depth", self.depth, min_value=1, max_value=MAX_DEPTH)
-        check_int("seed", self.seed, min_value=0, max_value=2**31 - 1)
+        check_int("random_state", self.random_state, min_value=0, max_value=2**31 - 1)
 
     @classmethod
     def from_dict(cls, values: dict) -> NetSettings:
@@ -65,11 +66,10 @@ class NetSettings:
 
 
 def build_net(settings: NetSettings, *, in_features=16, width=64) -> MLP:
-    """The MLP that ``settings`` describe, weights drawn from ``settings.seed`` (global seed untouched)."""
+    """The MLP that ``settings`` describe, its weights drawn from ``settings.random_state``."""
     mlp_init = {"default": "default", "he": "kaiming", "glorot": "xavier", "small": "normal",
                 "large": "kaiming"}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(settings.seed)
+    with seeded(settings.random_state):
         model = MLP(in_features, 1, width=width, depth=settings.depth, activation=settings.activation,
                     batch_norm=settings.batch_norm, residual=settings.residual, init=mlp_init[settings.init])
     if settings.init == "large":
@@ -147,7 +147,7 @@ def iter_measure(settings: NetSettings, *, steps=100, lr=1e-3, width=64, n_sampl
     steps = check_int("steps", steps, min_value=0)
     lr = check_float("lr", lr, min_value=0.0, strict_min=True)
     start = time.perf_counter()
-    X, y = make_teacher_task(n_samples, random_state=settings.seed)
+    X, y = make_teacher_task(n_samples, random_state=settings.random_state)
     model = build_net(settings, width=width)
     grad_init, monitor = _probe(model, X, y)
     edges = monitor.histograms(monitor.layers[0])[0]
@@ -160,7 +160,7 @@ def iter_measure(settings: NetSettings, *, steps=100, lr=1e-3, width=64, n_sampl
     yield result
     if steps:
         for history in iter_fit(model, (X, y), task="regression", epochs=steps, lr=lr,
-                                random_state=settings.seed):
+                                random_state=settings.random_state):
             result.losses = history.train_loss  # the same, growing list each epoch: no copy
             result.seconds = time.perf_counter() - start
             yield result

@@ -22,6 +22,7 @@ from torch import nn
 
 from labkit.arguments import check_bool, check_int, check_interval, check_random_state
 from labkit.models import ACTIVATIONS, MLP
+from labkit.runtime import seeded
 
 __all__ = [
     "Monitor", "LayerStats", "layer_gradient_norms", "gradient_norms_at_init", "vanishing_gradients",
@@ -271,8 +272,7 @@ def gradient_norms_at_init(configs: dict, *, depth=10, width=64, n_samples=256, 
     seed = int(rng.integers(2**31))
     result = {}
     for label, options in configs.items():
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             model = MLP(32, 1, width=width, depth=depth, **options)
         result[label] = layer_gradient_norms(model, X, y)
     return result

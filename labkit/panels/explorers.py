@@ -2,8 +2,8 @@
 
 - :class:`ExtrapolationExplorer` (Lab 03): a few small networks learn f(x) = x on a
   training domain and are drawn far outside it, the domain shaded. Controls:
-  activation, width, depth, width of the training domain, seed.
-- :class:`LeakageExplorer` (Lab 02): one data leak of :func:`labkit.generalization.validation.leakage_demo`
+  activation, width, depth, width of the training domain, random seed.
+- :class:`LeakageExplorer` (Lab 02): one data leak of :func:`labkit.generalization.leakage.leakage_demo`
   switched on or off; bars show the training, validation and honest hold-out errors.
 
 Both are :class:`labkit.panels.base.LivePanel`s, which carry the rules of the playground
@@ -40,8 +40,10 @@ _N_TRAIN = 50  # training points of the extrapolation explorer
 _LEAK_LABELS = {"scaling": "scaling statistics", "duplicates": "duplicated rows", "time_order": "time order"}
 
 
-def _seed_box(seed) -> widgets.BoundedIntText:
-    return widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=_STYLE)
+def _seed_box(random_state) -> widgets.BoundedIntText:
+    random_state = check_int("random_state", random_state, min_value=0, max_value=2**31 - 1)
+    return widgets.BoundedIntText(value=random_state, min=0, max=2**31 - 1, description="random seed",
+                                  style=_STYLE)
 
 
 # ---------------------------------------------------------------- Lab 03: extrapolation
@@ -50,17 +52,16 @@ class ExtrapolationExplorer(LivePanel):
     """Networks that learn f(x) = x on a shaded training domain, drawn far beyond it.
 
     Each change retrains ``n_models`` networks (batched, well under a second at the
-    default sizes) from ``seed``. ``domain_width`` 1.0 is the seed talk's [-0.5, 0.5].
+    default sizes) from ``random_state``. ``domain_width`` 1.0 is the seed talk's [-0.5, 0.5].
     ``result`` holds the last :class:`labkit.generalization.extrapolation.SpreadResult`.
     """
 
-    def __init__(self, *, activation="relu", width=16, depth=2, domain_width=1.0, seed=0, n_models=3,
+    def __init__(self, *, activation="relu", width=16, depth=2, domain_width=1.0, random_state=0, n_models=3,
                  epochs=400, x_range=4.0):
         activation = check_choice("activation", activation, ACTIVATION_CHOICES)
         width = check_int("width", width, min_value=1, max_value=256)
         depth = check_int("depth", depth, min_value=1, max_value=6)
         domain_width = check_float("domain_width", domain_width, min_value=0.0, strict_min=True)
-        seed = check_int("seed", seed, min_value=0, max_value=2**31 - 1)
         self.n_models = check_int("n_models", n_models, min_value=1, max_value=8)
         self.epochs = check_int("epochs", epochs, min_value=1)
         self.x_range = check_float("x_range", x_range, min_value=0.0, strict_min=True)
@@ -77,7 +78,7 @@ class ExtrapolationExplorer(LivePanel):
             "domain_width": widgets.SelectionSlider(
                 options=options_with([0.5, 1.0, 2.0, 3.0, 4.0], domain_width), value=domain_width,
                 description="domain width", **slider),
-            "seed": _seed_box(seed),
+            "random_state": _seed_box(random_state),
         }
         self._build_views()
         self._start()
@@ -103,13 +104,14 @@ class ExtrapolationExplorer(LivePanel):
     def _compute(self, values: dict) -> SpreadResult:
         return fit_identity(values["domain_width"], activation=values["activation"], width=values["width"],
                             depth=values["depth"], n_models=self.n_models, n_train=_N_TRAIN,
-                            epochs=self.epochs, x_range=self.x_range, seed=values["seed"])
+                            epochs=self.epochs, x_range=self.x_range, random_state=values["random_state"])
 
     def _show(self, result: SpreadResult, values: dict) -> None:
         low, high = result.domain
         self.domain_patch.set_x(low)
         self.domain_patch.set_width(high - low)
-        X, _ = make_identity(_N_TRAIN, domain=result.domain, random_state=values["seed"])  # as fit_identity
+        X, _ = make_identity(_N_TRAIN, domain=result.domain,  # the same points as fit_identity drew
+                             random_state=values["random_state"])
         self.points.set_offsets(np.column_stack([X[:, 0], X[:, 0]]))
         for line, prediction in zip(self.model_lines, result.predictions, strict=True):
             line.set_data(result.x, prediction)
@@ -128,21 +130,20 @@ class ExtrapolationExplorer(LivePanel):
 class LeakageExplorer(LivePanel):
     """One data leak on or off: bars of training, validation and honest hold-out MSE.
 
-    Each change reruns :func:`labkit.generalization.validation.leakage_demo` (``n_models`` seeds
+    Each change reruns :func:`labkit.generalization.leakage.leakage_demo` (``n_models`` seeds
     averaged, about a second); ``result`` holds its :class:`~labkit.generalization.validation.LeakageResult`.
     """
 
-    def __init__(self, kind="duplicates", leak=True, *, seed=0, n_models=4, epochs=None):
+    def __init__(self, kind="duplicates", leak=True, *, random_state=0, n_models=4, epochs=None):
         kind = check_choice("kind", kind, LEAKS)
         leak = check_bool("leak", leak)
-        seed = check_int("seed", seed, min_value=0, max_value=2**31 - 1)
         self.n_models = check_int("n_models", n_models, min_value=1, max_value=16)
         self.epochs = None if epochs is None else check_int("epochs", epochs, min_value=1)
         self.controls = {
             "kind": widgets.Dropdown(options=[(_LEAK_LABELS[k], k) for k in LEAKS], value=kind,
                                      description="leak kind", style=_STYLE),
             "leak": widgets.Checkbox(value=leak, description="leak switched on"),
-            "seed": _seed_box(seed),
+            "random_state": _seed_box(random_state),
         }
         self._build_views()
         self._start()
@@ -160,7 +161,7 @@ class LeakageExplorer(LivePanel):
 
     def _compute(self, values: dict):
         return leakage_demo(values["kind"], values["leak"], n_models=self.n_models, epochs=self.epochs,
-                            random_state=values["seed"])
+                            random_state=values["random_state"])
 
     def _show(self, result, values: dict) -> None:
         heights = (result.train_error, result.val_error, result.holdout_error)
@@ -195,7 +196,7 @@ class BiasVariancePanel(LivePanel):
     _busy_text = "Sweeping: training the models..."
 
     def __init__(self, param: str = "width", *, noise: float = 0.3, n_train: int = 30, n_models: int = 16,
-                 seed: int = 0, **sweep_options):
+                 random_state: int = 0, **sweep_options):
         fixed = {"param", "values", "noise", "n_train", "n_models", "random_state"}  # set by the panel
         allowed = set(inspect.signature(bias_variance_sweep).parameters) - fixed
         unknown = sorted(set(sweep_options) - allowed)
@@ -214,7 +215,7 @@ class BiasVariancePanel(LivePanel):
             "n_train": widgets.SelectionSlider(
                 options=options_with([10, 20, 30, 40, 80, 160], check_int("n_train", n_train, min_value=2)),
                 value=n_train, description="train size", **slider),
-            "seed": _seed_box(check_int("seed", seed, min_value=0, max_value=2**31 - 1)),
+            "random_state": _seed_box(random_state),
         }
         self.show = widgets.SelectionSlider(options=[0], description="show models at", **slider)
         self.figure, self._screen = new_figure((9.5, 3.6))
@@ -233,7 +234,8 @@ class BiasVariancePanel(LivePanel):
         param = values["param"]
         self.controls["n_train"].disabled = param == "n_train"  # the sweep sets it
         return bias_variance_sweep(param, noise=values["noise"], n_train=values["n_train"],
-                                   n_models=self.n_models, random_state=values["seed"], **self._options)
+                                   n_models=self.n_models, random_state=values["random_state"],
+                                   **self._options)
 
     def _show(self, result, values: dict) -> None:
         self.view.update(result.values, result.bias_squared, result.variance, result.noise, result.test_error,

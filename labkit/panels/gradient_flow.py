@@ -38,7 +38,7 @@ _FRAME_EVERY_S = 0.25
 
 
 class MonitorPanel(LivePanel):
-    """Controls for activation, initialization, batch norm, residual links, depth and seed; each change
+    """Controls for activation, initialization, batch norm, residual links, depth and random seed; each change
     re-measures the gradient flow and trains ``steps`` steps, and the three plots follow in place.
 
     ``MonitorPanel(activation="sigmoid", depth=20)`` starts from those settings (see
@@ -50,8 +50,8 @@ class MonitorPanel(LivePanel):
     """
 
     def __init__(self, *, activation="sigmoid", init="default", batch_norm=False, residual=False, depth=10,
-                 seed=0, steps=100, lr=1e-3, width=64):
-        settings = NetSettings(activation, init, batch_norm, residual, depth, seed)
+                 random_state=0, steps=100, lr=1e-3, width=64):
+        settings = NetSettings(activation, init, batch_norm, residual, depth, random_state)
         self.steps = check_int("steps", steps, min_value=0, max_value=10_000)
         self.lr = check_float("lr", lr, min_value=0.0, strict_min=True)
         self.width = check_int("width", width, min_value=1, max_value=1024)
@@ -102,9 +102,9 @@ class MonitorPanel(LivePanel):
 
     def _reference(self, settings: NetSettings) -> np.ndarray:
         """Gradient norms at init of a plain ReLU + He net of the same depth and seed (cached)."""
-        key = (settings.depth, settings.seed)
+        key = (settings.depth, settings.random_state)
         if key not in self._references:
-            self._references[key] = reference_norms(settings.depth, random_state=settings.seed,
+            self._references[key] = reference_norms(settings.depth, random_state=settings.random_state,
                                                     width=self.width)
         return self._references[key]
 
@@ -120,6 +120,7 @@ def _controls(s: NetSettings) -> dict[str, widgets.Widget]:
         "residual": widgets.Checkbox(value=s.residual, description="residual"),
         "depth": widgets.IntSlider(value=s.depth, min=1, max=MAX_DEPTH, description="depth",
                                    continuous_update=False, style=style),
-        "seed": widgets.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", style=style,
+        "random_state": widgets.BoundedIntText(value=s.random_state, min=0, max=2**31 - 1,
+                                               description="random seed", style=style,
                                        layout=widgets.Layout(width="180px")),
     }

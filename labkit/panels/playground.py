@@ -43,17 +43,7 @@ import torch
 
 from labkit.arguments import check_float
 from labkit.data import DATASETS
-from labkit.generalization.diagnosis import diagnose
-from labkit.generalization.playground import (
-    Settings,
-    build_model,
-    check_data,
-    errors,
-    fit_options,
-    goal_error,
-    make_problem,
-    settings_code,
-)
+from labkit.generalization.playground import Run, Settings, check_data, iter_run, settings_code
 from labkit.models import ACTIVATIONS
 from labkit.optim import OPTIMIZERS
 from labkit.panels.base import (
@@ -63,7 +53,7 @@ from labkit.panels.base import (
     options_with,
     png_bytes,
 )
-from labkit.train import iter_fit, predict
+from labkit.train import predict
 from labkit.viz.blitting import Blitter
 from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
 
@@ -120,7 +110,8 @@ def _control_widgets(s: Settings) -> dict[str, widgets.Widget]:
                                  value=s.batch_size, description="batch size", style=style),
         "epochs": W.SelectionSlider(options=[50, 100, 200, 300, 500, 1000, 2000], value=s.epochs,
                                     description="epochs", **slider),
-        "seed": W.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", style=style),
+        "random_state": W.BoundedIntText(value=s.random_state, min=0, max=2**31 - 1,
+                                         description="random seed", style=style),
     }
 
 
@@ -213,19 +204,19 @@ class Playground(LivePanel):
 
     def _run(self, generation: int):
         """One training run as a generator: each ``yield`` is a point where another run may take over."""
-        settings = self.settings()
-        self.problem = problem = make_problem(settings, self._data)
-        self.model = model = build_model(settings, problem)
-        self._show_problem(settings, problem)
+        steps = iter_run(self.settings(), self._data, goal=self._goal)  # the same run as run_settings
+        run = next(steps)
+        self.problem, self.model = run.problem, run.model
+        self._show_problem(run)
         self.status.value = "Training..."
         last_frame = last_yield = -np.inf
-        history = None
-        for history in iter_fit(model, problem.split.train, problem.split.val, task=problem.task,
-                                **fit_options(settings)):
-            self.history = history
+        for run in steps:
+            self.history = run.history
+            if run.outcome is not None:
+                break
             now = time.perf_counter()
-            if history.epochs_run == 1 or now - last_frame >= self._frame_interval:
-                self._frame(model, problem, history, settings.epochs)
+            if run.history.epochs_run == 1 or now - last_frame >= self._frame_interval:
+                self._frame(run.model, run.problem, run.history, run.settings.epochs)
                 last_frame, last_yield = now, time.perf_counter()  # max_fps counts from a frame's start
                 yield
             elif now - last_yield >= YIELD_EVERY_S:
@@ -233,7 +224,7 @@ class Playground(LivePanel):
                 yield
             if generation != self._generation:
                 return
-        self._finish(model, problem, history, settings)
+        self._finish(run)
 
     # ------------------------------------------------------------ drawing
     def _build_views(self) -> None:
@@ -253,9 +244,10 @@ class Playground(LivePanel):
         if fig.canvas is self._screen:  # ipympl
             fig.canvas.handle_draw = functools.partial(self._send_picture, fig.canvas.handle_draw)
 
-    def _show_problem(self, settings: Settings, problem) -> None:
+    def _show_problem(self, run: Run) -> None:
         """Show the new run's data. When the data set and run length are the last run's, the limits
         stay wherever they still fit, so that the first frame can be blitted, not drawn in full."""
+        settings, problem = run.settings, run.problem
         scene = (settings.dataset, settings.epochs)
         steady = scene == self._scene and self.history is not None and self.history.stop_reason != "diverged"
         self._scene = scene
@@ -275,7 +267,7 @@ class Playground(LivePanel):
             self.boundary_view.set_n_classes(problem.n_classes)
             self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
         self.loss_view.reset(epochs=settings.epochs, keep_limits=steady)  # x spans the run from the start
-        self.loss_view.set_goal(self._goal_for(settings, problem) if regression else None)
+        self.loss_view.set_goal(run.goal if regression else None)
         self.banner.set("Training...", level="info")  # the banner is redrawn with every frame
         self.advice.value = ""
         if not steady:
@@ -328,25 +320,20 @@ class Playground(LivePanel):
         else:
             full_draw(event)  # draws everything, saves the background and sends the picture
 
-    def _finish(self, model, problem, history, settings: Settings) -> None:
-        self._show_model(model, problem, history)
-        if history.stop_reason == "diverged":
-            self.diagnosis = None
+    def _finish(self, run: Run) -> None:
+        history, self.diagnosis = run.history, run.outcome.diagnosis
+        self._show_model(run.model, run.problem, history)
+        if self.diagnosis is None:  # diverged: its errors mean nothing
             message = (f"Diverged at epoch {history.diverged_at}: the loss became NaN or infinite. "
-                       f"The learning rate {settings.lr:.2g} is too high for this model; lower it.")
+                       f"The learning rate {run.settings.lr:.2g} is too high for this model; lower it.")
             self.banner.set(message, level="error")
             self.status.value = f"<b style='color:#b00020'>{html.escape(message)}</b>"
         else:
-            train_error, val_error = errors(model, problem)
-            self.diagnosis = diagnose(train_error, val_error, goal_error=self._goal_for(settings, problem))
             self.banner.set(self.diagnosis.headline, level=self.diagnosis.level)
             self.status.value = f"Done: {history.epochs_run} epochs in {history.seconds:.2f} s."
             items = "".join(f"<li>{html.escape(r)}</li>" for r in self.diagnosis.remedies)
             self.advice.value = f"<b>{html.escape(self.diagnosis.regime.capitalize())}</b><ul>{items}</ul>"
         self._render()
-
-    def _goal_for(self, settings: Settings, problem) -> float:
-        return self._goal if self._goal is not None else goal_error(settings, problem)
 
     # ------------------------------------------------------------ events
     def _on_log_scale(self, change) -> None:
