@@ -132,7 +132,7 @@ def kernel_rss_mib() -> float:
 
 
 def main():
-    print(setup(seed=0))
+    print(setup(random_state=0))
     X, y = make_sine(100, noise=0.1, random_state=0)
     default_model_vs_sklearn(X, y)
     batched_vs_loop(X, y)

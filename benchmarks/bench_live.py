@@ -14,7 +14,7 @@ Goals (from the live-playground issue):
 Two ways a frame reaches the screen are measured (see labkit.panels.playground):
   - "ipympl" (``%matplotlib widget``, JupyterLab): the kernel renders with Agg and sends a
     PNG over the widget's comm. No browser is attached here, so this benchmark plays its
-    part: when a frame calls ``plots.request_draw`` (draw_idle), the "browser" asks back at
+    part: when a frame calls ``request_draw`` (draw_idle), the "browser" asks back at
     once, and the kernel blits or draws and encodes the PNG it would send. Every number for
     this path includes that PNG.
   - "png widget" (no ipympl, e.g. Colab): Agg renders into PNG bytes for an ipywidgets.Image.
@@ -35,7 +35,9 @@ import matplotlib
 import torch
 
 import labkit
-from labkit.viz import views as plots
+from labkit.panels import base as panel_base
+from labkit.panels import playground as live
+from labkit.viz import palette
 
 IPYMPL = "module://ipympl.backend_nbagg"
 CHANGES = [("width", 16), ("lr", 0.03), ("noise", 0.3), ("seed", 1), ("depth", 3),
@@ -49,18 +51,18 @@ def rendering(path: str):
     if path != "ipympl":
         yield
         return
-    ask = plots.request_draw
+    asks = live.request_draw, panel_base.request_draw
 
     def browser_pulls(fig):
         # the front-end answers draw_idle with a "draw" message; the kernel then draws and sends a PNG
         fig.canvas.syncing_data_url = False  # as the front-end's "initialized" message sets it
         fig.canvas.handle_event({"type": "draw"})
 
-    plots.request_draw = browser_pulls
+    live.request_draw = panel_base.request_draw = browser_pulls  # both modules that ask for pictures
     try:
         yield
     finally:
-        plots.request_draw = ask
+        live.request_draw, panel_base.request_draw = asks
 
 
 def new_panel(**settings):
@@ -174,14 +176,15 @@ def redisplay(fig, axes, panel, model, history):
     for ax in axes:
         ax.cla()
     grid = fit.x_grid
-    fit_ax.scatter(*fit.train.get_offsets().T, s=22, color=plots.TRAIN, label="train", zorder=3)
-    fit_ax.scatter(*fit.val.get_offsets().T, s=30, marker="x", color=plots.VAL, label="validation", zorder=3)
-    fit_ax.plot(grid, predict(model, grid[:, None])[:, 0], color=plots.MODEL, lw=2, label="model")
-    fit_ax.plot(grid, fit.truth.get_ydata(), color=plots.TRUTH, ls="--", lw=1.5, label="true function")
+    fit_ax.scatter(*fit.train.get_offsets().T, s=22, color=palette.TRAIN, label="train", zorder=3)
+    fit_ax.scatter(*fit.val.get_offsets().T, s=30, marker="x", color=palette.VAL, label="validation",
+                   zorder=3)
+    fit_ax.plot(grid, predict(model, grid[:, None])[:, 0], color=palette.MODEL, lw=2, label="model")
+    fit_ax.plot(grid, fit.truth.get_ydata(), color=palette.TRUTH, ls="--", lw=1.5, label="true function")
     fit_ax.set(xlabel="x", ylabel="y", xlim=fit.ax.get_xlim(), ylim=fit.ax.get_ylim())
     fit_ax.legend(fontsize="small", loc="best")
-    loss_ax.plot(history.train_loss, color=plots.TRAIN, lw=2, label="train")
-    loss_ax.plot(history.val_loss, color=plots.VAL, lw=2, ls="--", label="validation")
+    loss_ax.plot(history.train_loss, color=palette.TRAIN, lw=2, label="train")
+    loss_ax.plot(history.val_loss, color=palette.VAL, lw=2, ls="--", label="validation")
     loss_ax.axhline(loss.goal.get_ydata()[0], color="0.3", lw=1, ls=":", label="goal")
     loss_ax.set_yscale("log")
     loss_ax.set(xlabel="epoch", ylabel="loss (log scale)")
@@ -244,15 +247,15 @@ def bias_variance_time():
 KERNEL_SETUP = """\
 %matplotlib widget
 import labkit
-labkit.setup(0)
-from labkit.viz import views as plots
+labkit.setup(random_state=0)
+from labkit.panels import base as panel_base, playground as live
 from labkit.panels.playground import Playground
 
 def browser_pulls(fig):  # stands in for the front-end, so every frame is really rendered
     fig.canvas.syncing_data_url = False
     fig.canvas.handle_event({"type": "draw"})
 
-plots.request_draw = browser_pulls
+live.request_draw = panel_base.request_draw = browser_pulls
 panel = Playground(epochs=40)
 await panel.wait()
 """
