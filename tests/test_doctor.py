@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit.debugging.checklist import CHECKS, explain_checks
+from labkit.debugging.checklist import CHECKS, CheckSpec, _table, explain_checks
 from labkit.debugging.doctor import doctor, standard_step
+from labkit.debugging.forward_checks import finite
 from labkit.models import MLP
 
 
@@ -69,6 +70,7 @@ def test_runs_reports_an_exception_and_skips_the_rest():
     report = doctor(MLP(5, 3), X, y)
     assert "RuntimeError" in failing(report, "runs")
     assert all(c.status == "skip" for c in report.checks[1:])
+    assert {c.message for c in report.checks[1:]} == {"needs runs, which failed (RuntimeError)"}
     assert "not the class" in doctor(mlp(), X, y, nn.CrossEntropyLoss)["runs"].message
 
 
@@ -76,6 +78,48 @@ def test_finite_finds_nan_in_the_inputs():
     X, y = blobs()
     X[3, 0] = np.nan
     assert "X (1 of 192 values)" in failing(doctor(mlp(), X, y), "finite")
+
+
+def test_checks_that_need_finite_skip_beside_a_nan_weight_and_say_so():
+    X, y = blobs()
+    model = mlp()
+    with torch.no_grad():
+        model.output.weight[0, 0] = float("nan")  # every output row is NaN
+    report = doctor(model, X, y)
+    assert "NaN or Inf in outputs (96 of 288 values)" in failing(report, "finite")
+    for name in ("logits", "grads_reach", "params_change", "grads_reset", "overfit_batch"):
+        assert report[name].status == "skip", repr(report)
+        assert report[name].message.startswith("needs finite, which failed (NaN or Inf in outputs"), name
+    assert report.failed == ["finite"]  # no "diverged" or "range nan to nan" beside it
+    assert report["input_scale"].status == report["labels_signal"].status == "pass"  # they read X and y only
+
+
+def test_advice_comes_from_the_table_and_an_exception_in_user_code_fails_its_check():
+    X, y = blobs()
+    assert doctor(Softmaxed(1), X, y)["logits"].advice == CHECKS["logits"].advice
+
+    def broken_step(model, optimizer, X, y, loss_fn):
+        raise ValueError("no step today")
+
+    report = doctor(mlp(), X, y, step_fn=broken_step)
+    for name in ("params_change", "grads_reset", "overfit_batch"):
+        assert failing(report, name) == "raised ValueError: no step today"
+    assert report["params_change"].advice == CHECKS["params_change"].advice
+    assert report["overfit_batch"].advice.startswith("Read the error")  # its advice depends on the finding
+    assert report["grads_reach"].status == "pass"  # it takes no step
+
+
+def test_the_table_lists_each_need_above_the_check_that_needs_it():
+    names = list(CHECKS)
+    assert names[0] == "runs" and all(spec.name == name for name, spec in CHECKS.items())
+    for i, spec in enumerate(list(CHECKS.values())[1:], start=1):
+        assert spec.needs and set(spec.needs) <= set(names[:i]), spec.name
+        assert spec.looks_at and spec.cannot_see and callable(spec.function)
+        assert spec.advice or spec.name == "overfit_batch", spec.name
+    with pytest.raises(ValueError, match=r"check 'finite' needs \['runs'\], which are not listed above"):
+        _table(CheckSpec("finite", finite, "-", "-", needs=("runs",)))
+    with pytest.raises(TypeError):
+        CHECKS["extra"] = CHECKS["runs"]  # read-only: a notebook cannot change the doctor's checks
 
 
 def test_input_scale_flags_raw_units():
@@ -131,6 +175,8 @@ def test_eval_repeatable_catches_dropout_left_on():
     X, y = blobs()
     report = doctor(AlwaysDropout(), X, y)
     assert "something random is still on" in failing(report, "eval_repeatable")
+    skipped = report["batch_independent"]
+    assert skipped.status == "skip" and skipped.message.startswith("needs eval_repeatable, which failed (")
     assert doctor(mlp(dropout=0.3), X, y)["eval_repeatable"].status == "pass"
 
 

@@ -7,10 +7,11 @@ defining modules.
 from __future__ import annotations
 
 from labkit.debugging.bugzoo import BUGS, Bug, CatchMatrix, Setup, catch_matrix, get_bug
-from labkit.debugging.checklist import ADVICE, CHECKS, Check, explain_checks, fail
-from labkit.debugging.doctor import DoctorReport, doctor, standard_step
+from labkit.debugging.checklist import CHECKS, CheckSpec, explain_checks
+from labkit.debugging.doctor import doctor, standard_step
+from labkit.debugging.report import Check, DoctorReport, fail
 
 __all__ = [
-    "ADVICE", "BUGS", "Bug", "CHECKS", "CatchMatrix", "Check", "DoctorReport", "Setup", "catch_matrix",
+    "BUGS", "Bug", "CHECKS", "CatchMatrix", "Check", "CheckSpec", "DoctorReport", "Setup", "catch_matrix",
     "doctor", "explain_checks", "fail", "get_bug", "standard_step",
 ]

@@ -4,21 +4,24 @@ Each check answers one question with pass, fail or skip, and advice when it fail
 What a check can see is limited to what it is given: the model, one batch (X, y), the
 loss and, if you pass them, your ``optimizer_fn``, ``step_fn`` and ``preprocess``. A
 bug elsewhere (a data loader, an evaluation loop, a learning-rate schedule) is
-invisible to it. :data:`CHECKS` says, for each check, what it looks at and what it
-cannot see. The doctor works on deep copies, so the caller's model never changes,
-and forks torch's random state, so the global seed is left as it was.
+invisible to it. :data:`~labkit.debugging.checklist.CHECKS` says, for each check, what it
+looks at and what it cannot see. The doctor works on deep copies, so the caller's model
+never changes, and runs each check under :func:`labkit.runtime.seeded`, so the global
+random state is left as it was.
 
-Here: :func:`doctor`, its :class:`DoctorReport`, :func:`standard_step` and the set-up
-every check receives. The list of checks, their advice and :func:`explain_checks` are in
-:mod:`labkit.debugging.checklist`; the checks themselves in
-:mod:`labkit.debugging.forward_checks` (one forward pass) and :mod:`labkit.debugging.training_checks`
-(gradients, steps, learning at all).
+Here: :func:`doctor`, :func:`standard_step` and the set-up every check receives. The table
+of checks (their functions, advice and what each needs) is in
+:mod:`labkit.debugging.checklist`; the report in :mod:`labkit.debugging.report`; the checks
+themselves in :mod:`labkit.debugging.forward_checks` (one forward pass) and
+:mod:`labkit.debugging.training_checks` (gradients, steps, learning at all).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import re
 import time
 import warnings
 
@@ -27,48 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from labkit.arguments import check_choice, check_float, check_int, to_numpy
-from labkit.debugging import forward_checks, training_checks
-from labkit.debugging.checklist import ADVICE, CHECKS, Check
+from labkit.debugging.checklist import CHECKS, CheckSpec
+from labkit.debugging.report import Check, DoctorReport
+from labkit.runtime import seeded
 
-__all__ = ["DoctorReport", "doctor", "standard_step"]
-
-
-@dataclasses.dataclass(repr=False)
-class DoctorReport:
-    """What :func:`doctor` found; ``report["overfit_batch"].status`` reads one check."""
-
-    checks: list[Check]
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def failed(self) -> list[str]:
-        return [c.name for c in self.checks if c.status == "fail"]
-
-    def __getitem__(self, name: str) -> Check:
-        for check in self.checks:
-            if check.name == name:
-                return check
-        raise KeyError(f"no check named {name!r}; the checks are {', '.join(CHECKS)}")
-
-    def __repr__(self) -> str:
-        verdict = "all checks passed" if self.ok else f"{len(self.failed)} failed: {', '.join(self.failed)}"
-        lines = [f"Doctor ({self.seconds:.2f} s): {verdict}"]
-        for c in self.checks:
-            lines.append(f"[{c.status.upper() if c.status == 'fail' else c.status}] {c.name}: {c.message}")
-            if c.status == "fail" and c.advice:
-                lines.append(f"       advice: {c.advice}")
-        return "\n".join(lines)
-
-    def _repr_markdown_(self) -> str:
-        icons = {"pass": "pass", "fail": "**FAIL**", "skip": "skip"}
-        lines = ["| check | status | finding | advice |", "|---|---|---|---|"]
-        lines += [f"| {c.name} | {icons[c.status]} | {c.message} | {c.advice if c.status == 'fail' else ''} |"
-                  for c in self.checks]
-        return "\n".join(lines)
+__all__ = ["doctor", "standard_step"]
 
 
 def standard_step(model, optimizer, X, y, loss_fn):
@@ -82,7 +48,7 @@ def standard_step(model, optimizer, X, y, loss_fn):
 
 def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=None, preprocess=None,
            lr=1e-2, steps=150, batch_size=16, random_state=0) -> DoctorReport:
-    """Run every check in :data:`CHECKS` on deep copies of ``model`` with the batch (X, y).
+    """Run every check of :data:`~labkit.debugging.checklist.CHECKS` on deep copies of ``model`` with (X, y).
 
     ``loss_fn(outputs, y) -> scalar``; None picks ``F.cross_entropy`` for integer y and
     ``F.mse_loss`` otherwise (``task`` None infers the task the same way). Training
@@ -90,7 +56,8 @@ def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=N
     take steps with ``step_fn(model, optimizer, X, y, loss_fn) -> loss`` (default
     :func:`standard_step`). ``overfit_batch`` trains ``steps`` steps on the first
     ``batch_size`` samples. ``preprocess(X_train, X_test) -> (X_train', X_test')`` is
-    your scaling code, checked on X itself. Deterministic for a given ``random_state``.
+    your scaling code, checked on X itself. A check whose ``needs`` did not pass skips and
+    says which. Deterministic for a given ``random_state``.
 
     About 0.2 s for the labs' small models on one thread; the first optimizer a process
     builds costs 1-2 s more, which :func:`labkit.setup` pays up front.
@@ -98,8 +65,7 @@ def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=N
     case = _Case.build(model, X, y, loss_fn, task, optimizer_fn, step_fn, preprocess, lr, steps, batch_size,
                        random_state)
     start = time.perf_counter()
-    devices = [case.X.device] if case.X.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
+    with warnings.catch_warnings():
         # F.mse_loss warns about (N, 1) vs (N,): the "shapes" check explains it instead
         warnings.filterwarnings("ignore", message="Using a target size")
         checks = _run_all(case)
@@ -108,6 +74,9 @@ def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=N
 
 @dataclasses.dataclass
 class _Case:
+    """The set-up every check receives; ``forward`` and ``grads`` are computed once, by the first check
+    that reads them (each check starts from the same seed, so any of them computes the same numbers)."""
+
     template: nn.Module
     X: torch.Tensor
     y: torch.Tensor
@@ -156,8 +125,28 @@ class _Case:
                    lr, steps, batch_size, seed)
 
     def fresh(self) -> nn.Module:
-        torch.manual_seed(self.seed)  # the same dropout masks in every check
         return copy.deepcopy(self.template).train()
+
+    @functools.cached_property
+    def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Outputs and loss of one training-mode pass on the whole batch, detached; raises what the user's
+        code raises (the ``runs`` check reports it)."""
+        out = self.fresh()(self.X)
+        loss = self.loss_fn(out, self.y)
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise TypeError(f"loss_fn must return a scalar tensor, got {type(loss).__name__} "
+                            f"{tuple(getattr(loss, 'shape', ()))}")
+        return out.detach(), loss.detach()
+
+    @functools.cached_property
+    def grads(self) -> dict[str, torch.Tensor | None]:
+        """Each trainable parameter's gradient after one backward pass (None where none arrives)."""
+        model = self.fresh()
+        loss = self.loss_fn(model(self.X), self.y)
+        if loss.requires_grad:
+            loss.backward()
+        return {n: None if p.grad is None else p.grad.detach().clone()
+                for n, p in model.named_parameters() if p.requires_grad}
 
     def optimizer(self, model):
         if self.optimizer_fn is None:
@@ -187,45 +176,34 @@ def _loss_kind(loss_fn) -> str:
 
 
 def _run_all(case: _Case) -> list[Check]:
-    model = case.fresh()
-    try:
-        out = model(case.X)
-        loss = case.loss_fn(out, case.y)
-        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-            raise TypeError(f"loss_fn must return a scalar tensor, got {type(loss).__name__} "
-                            f"{tuple(getattr(loss, 'shape', ()))}")
-    except Exception as error:  # any error in the user's code is the finding: report it, run nothing else
-        is_class = isinstance(case.loss_fn, type)
-        hint = " (pass an instance, e.g. nn.CrossEntropyLoss(), not the class)" if is_class else ""
-        first = [Check("runs", "fail", f"{type(error).__name__}: {str(error).strip()[:300]}{hint}",
-                       "Fix this first: the other checks need a model and a loss that run.")]
-        return first + [Check(name, "skip", "needs a model and a loss that run") for name in list(CHECKS)[1:]]
-    checks = [Check("runs", "pass", f"outputs {tuple(out.shape)}, targets {tuple(case.y.shape)}, "
-                                    f"loss {loss.item():.4g}")]
-    out = out.detach()
-    fwd, train = forward_checks, training_checks
-    checks += [_guard("finite", fwd.finite, case, out, loss), _guard("input_scale", fwd.input_scale, case),
-               _guard("shapes", fwd.shapes, case, out), _guard("init_loss", fwd.init_loss, case, out, loss),
-               _guard("logits", fwd.logits, case, out)]
-    checks += _guard(("eval_repeatable", "batch_independent"), fwd.eval_checks, case)
-    grads = train.fresh_grads(case)
-    checks += [_guard("grads_reach", train.grads_reach, grads),
-               _guard("params_change", train.params_change, case, grads),
-               _guard("grads_reset", train.grads_reset, case),
-               _guard("overfit_batch", train.overfit_batch, case),
-               _guard("labels_signal", train.labels_signal, case),
-               _guard("preprocess", train.preprocess, case)]
+    """Every check of the table in order; one whose needs did not all pass skips, naming the first."""
+    checks = []
+    unmet: dict[str, str] = {}  # a check that did not pass -> why the checks that need it skip
+    for spec in CHECKS.values():
+        why = next((unmet[name] for name in spec.needs if name in unmet), None)
+        check = Check(spec.name, "skip", why) if why else _run_one(spec, case)
+        if check.status != "pass":
+            verdict = "failed" if check.status == "fail" else "was skipped"
+            unmet[spec.name] = why or f"needs {spec.name}, which {verdict} ({_gist(check.message)})"
+        checks.append(check)
     return checks
 
 
-def _guard(names, check, *args):
-    """Run one check (``names`` a name, or a tuple of the names a check function reports); an exception
-    in the user's code (step_fn, optimizer_fn...) fails each of them, with its own advice."""
+def _run_one(spec: CheckSpec, case: _Case) -> Check:
+    """``spec.function(case)`` with the table's advice on a failure; an exception in the user's code
+    (step_fn, optimizer_fn...) fails the check, with that advice too."""
     try:
-        return check(*args)
+        with seeded(case.seed):  # every check starts from the same seed: the same dropout masks in each
+            check = spec.function(case)
     except Exception as error:  # reported, not swallowed
-        message = f"raised {type(error).__name__}: {str(error).strip()[:300]}"
-        fallback = "Read the error: the check could not run your code."
-        failed = [Check(n, "fail", message, ADVICE.get(n, fallback))
-                  for n in ((names,) if isinstance(names, str) else names)]
-        return failed[0] if isinstance(names, str) else failed
+        return Check(spec.name, "fail", f"raised {type(error).__name__}: {str(error).strip()[:300]}",
+                     spec.advice or "Read the error: the check could not run your code.")
+    if check.status == "fail" and not check.advice:
+        check = dataclasses.replace(check, advice=spec.advice)
+    return check
+
+
+def _gist(message: str) -> str:
+    """A finding's first clause: the exception's type for ``runs``, what is not finite for ``finite``."""
+    first = re.split(r"[:;] ", message, maxsplit=1)[0]
+    return first if len(first) <= 120 else first[:117] + "..."

@@ -1,12 +1,12 @@
 """The doctor's checks that only look: one forward pass, in training mode and in eval mode.
 
-Each function returns the :class:`~labkit.debugging.checklist.Check` (or, for :func:`eval_checks`,
-the two checks) named in :data:`labkit.debugging.checklist.CHECKS`; none of them trains. ``case``
-is the set-up :func:`labkit.debugging.doctor.doctor` examines: ``case.X`` and ``case.y`` as
-tensors, ``case.loss_fn``, ``case.task`` ("classification" or "regression"),
-``case.kind`` (which loss: "cross_entropy", "nll", "mse" or "custom") and
-``case.fresh()``, a fresh deep copy of the model. ``out`` and ``loss`` are the outputs
-and the loss of one training-mode forward pass on the whole batch.
+Each function takes ``case``, the set-up :func:`labkit.debugging.doctor.doctor` examines, and
+returns the :class:`~labkit.debugging.report.Check` of the same name in
+:data:`labkit.debugging.checklist.CHECKS`; none of them trains. ``case.X`` and ``case.y`` are
+tensors, ``case.loss_fn`` the loss, ``case.task`` "classification" or "regression",
+``case.kind`` which loss ("cross_entropy", "nll", "mse" or "custom"), ``case.fresh()`` a
+fresh deep copy of the model and ``case.forward`` the (detached) outputs and loss of one
+training-mode pass on the whole batch, computed once and shared by these checks.
 """
 
 from __future__ import annotations
@@ -16,13 +16,27 @@ import math
 import numpy as np
 import torch
 
-from labkit.debugging.checklist import ADVICE, Check, fail
+from labkit.debugging.report import Check, fail
 
-__all__ = ["finite", "input_scale", "shapes", "init_loss", "logits", "eval_checks"]
+__all__ = ["runs", "finite", "input_scale", "shapes", "init_loss", "logits", "eval_repeatable",
+           "batch_independent"]
 
 
-def finite(case, out, loss) -> Check:
+def runs(case) -> Check:
+    """model(X) and loss_fn(model(X), y) run, and the loss is a scalar tensor."""
+    try:
+        out, loss = case.forward
+    except Exception as error:  # any error in the user's code is the finding; the other checks need runs
+        is_class = isinstance(case.loss_fn, type)
+        hint = " (pass an instance, e.g. nn.CrossEntropyLoss(), not the class)" if is_class else ""
+        return fail("runs", f"{type(error).__name__}: {str(error).strip()[:300]}{hint}")
+    return Check("runs", "pass", f"outputs {tuple(out.shape)}, targets {tuple(case.y.shape)}, "
+                                 f"loss {loss.item():.4g}")
+
+
+def finite(case) -> Check:
     """NaN or Inf in X, y, the outputs or the loss."""
+    out, loss = case.forward
     parts = {"X": case.X, "y": case.y, "outputs": out, "loss": loss.detach()}
     bad = [f"{name} ({int((~torch.isfinite(t)).sum())} of {t.numel()} values)"
            for name, t in parts.items() if t.is_floating_point() and not torch.isfinite(t).all()]
@@ -52,13 +66,13 @@ def input_scale(case) -> Check:
     summary = f"means in [{mean.min().item():.3g}, {mean.max().item():.3g}], stds in " \
               f"[{std.min().item():.3g}, {std.max().item():.3g}]"
     if problems:
-        return Check("input_scale", "fail", f"{'; '.join(problems)} ({summary}); want about 0 and 1",
-                     ADVICE["input_scale"])
+        return fail("input_scale", f"{'; '.join(problems)} ({summary}); want about 0 and 1")
     return Check("input_scale", "pass", summary)
 
 
-def shapes(case, out) -> Check:
+def shapes(case) -> Check:
     """The batch loss is the mean or sum of per-sample losses (no broadcasting across samples)."""
+    out = case.forward[0]
     n = min(len(out), 64)
     o, y = out[:n], case.y[:n]
     full = case.loss_fn(o, y).item()
@@ -78,8 +92,9 @@ def shapes(case, out) -> Check:
                 f"of the per-sample losses: the loss mixes samples ({sizes})")
 
 
-def init_loss(case, out, loss) -> Check:
+def init_loss(case) -> Check:
     """The loss at initialization against its expected value: -log(1/C) or Var(y)."""
+    out, loss = case.forward
     value = loss.item()
     if not math.isfinite(value):
         return Check("init_loss", "skip", f"the loss is {value} (see finite)")
@@ -103,8 +118,9 @@ def init_loss(case, out, loss) -> Check:
     return fail("init_loss", f"{found}, want within [{low:.3g}, {high:.3g}]")
 
 
-def logits(case, out) -> Check:
+def logits(case) -> Check:
     """Probabilities fed to a loss that expects logits (or log-probabilities, for NLL)."""
+    out = case.forward[0]
     if case.task != "classification" or out.dim() != 2 or case.kind not in ("cross_entropy", "nll"):
         return Check("logits", "skip", "for (N, C) outputs into F.cross_entropy or F.nll_loss only")
     o = out.double()
@@ -130,24 +146,29 @@ def logits(case, out) -> Check:
     return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
 
 
-def eval_checks(case) -> list[Check]:
-    """eval_repeatable and batch_independent: eval-mode outputs are fixed and per sample."""
+def eval_repeatable(case) -> Check:
+    """Two eval-mode passes on the same batch give the same outputs: nothing random is left on."""
     model = case.fresh().eval()
     with torch.no_grad():
         first, second = model(case.X), model(case.X)
-        k = len(case.X) // 2
-        part = model(case.X[:k]) if k else None
     gap = (first - second).abs().nan_to_num(0.0).max().item()
     if not torch.allclose(first, second, rtol=1e-5, atol=1e-6, equal_nan=True):
-        return [fail("eval_repeatable", f"two eval-mode passes on the same batch differ by up to "
-                     f"{gap:.3g}: something random is still on (dropout?)"),
-                Check("batch_independent", "skip", "eval outputs are random (see eval_repeatable)")]
-    checks = [Check("eval_repeatable", "pass", "two eval-mode passes give the same outputs")]
-    if part is None:
-        return checks + [Check("batch_independent", "skip", "needs at least 2 samples")]
+        return fail("eval_repeatable", f"two eval-mode passes on the same batch differ by up to "
+                    f"{gap:.3g}: something random is still on (dropout?)")
+    return Check("eval_repeatable", "pass", "two eval-mode passes give the same outputs")
+
+
+def batch_independent(case) -> Check:
+    """In eval mode, the first half's outputs are the same with and without the second half."""
+    k = len(case.X) // 2
+    if not k:
+        return Check("batch_independent", "skip", "needs at least 2 samples")
+    model = case.fresh().eval()
+    with torch.no_grad():
+        first, part = model(case.X), model(case.X[:k])
     gap = (first[:k] - part).abs().nan_to_num(0.0).max().item()
     if torch.allclose(first[:k], part, rtol=1e-4, atol=1e-5, equal_nan=True):
-        return checks + [Check("batch_independent", "pass", "eval outputs do not depend on the batch")]
-    return checks + [fail("batch_independent", f"in eval mode, the outputs of the first {k} samples change "
-                          f"by up to {gap:.3g} when the other {len(case.X) - k} are left out: something "
-                          "normalizes over the batch (softmax over dim 0? batch norm in training mode?)")]
+        return Check("batch_independent", "pass", "eval outputs do not depend on the batch")
+    return fail("batch_independent", f"in eval mode, the outputs of the first {k} samples change "
+                f"by up to {gap:.3g} when the other {len(case.X) - k} are left out: something "
+                "normalizes over the batch (softmax over dim 0? batch norm in training mode?)")

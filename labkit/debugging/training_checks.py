@@ -1,13 +1,14 @@
 """The doctor's checks that train: gradients, optimizer steps, and whether the model can learn at all.
 
-Each function returns the :class:`~labkit.debugging.checklist.Check` named in
-:data:`labkit.debugging.checklist.CHECKS`. ``case`` is the set-up :func:`labkit.debugging.doctor.doctor`
-examines: ``case.X`` and ``case.y`` as tensors, ``case.loss_fn``, ``case.task``,
-``case.fresh()`` (a fresh deep copy of the model, seeded so every check draws the same
-dropout masks), ``case.optimizer(model)`` and ``case.step(model, optimizer, X, y)``
-(the caller's ``optimizer_fn`` and ``step_fn``, or the defaults), ``case.batch_size``,
-``case.steps`` and ``case.preprocess``. :func:`fresh_grads` computes the gradients
-that :func:`grads_reach` and :func:`params_change` read.
+Each function takes ``case``, the set-up :func:`labkit.debugging.doctor.doctor` examines, and
+returns the :class:`~labkit.debugging.report.Check` of the same name in
+:data:`labkit.debugging.checklist.CHECKS`. ``case.X`` and ``case.y`` are tensors,
+``case.loss_fn`` the loss, ``case.task`` "classification" or "regression", ``case.fresh()``
+a fresh deep copy of the model (every check starts from the doctor's seed, so each draws the
+same dropout masks), ``case.grads`` each trainable parameter's gradient after
+one backward pass (computed once, None where none arrives), ``case.optimizer(model)`` and
+``case.step(model, optimizer, X, y)`` the caller's ``optimizer_fn`` and ``step_fn`` (or the
+defaults), and ``case.batch_size``, ``case.steps`` and ``case.preprocess`` the caller's options.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import numpy as np
 import torch
 
 from labkit.arguments import to_numpy
-from labkit.debugging.checklist import Check, fail
+from labkit.debugging.report import Check, fail
 from labkit.train import evaluating
 
-__all__ = ["fresh_grads", "grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal",
-           "preprocess"]
+__all__ = ["grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal", "preprocess"]
 
 _GOES_UP = ("error goes up: learning rate too high; flipped sign of the loss or gradient (minimizing -L); "
             "softmax over the wrong dimension; numerical issues (exp, log, division)")
@@ -33,18 +33,9 @@ _PLATEAUS = ("error plateaus: learning rate too low; gradients not flowing throu
 
 # ---------------------------------------------------------------- gradients and steps
 
-def fresh_grads(case) -> dict[str, torch.Tensor | None]:
-    """Each trainable parameter's gradient after one backward pass (None where none arrives)."""
-    model = case.fresh()
-    loss = case.loss_fn(model(case.X), case.y)
-    if loss.requires_grad:
-        loss.backward()
-    return {n: None if p.grad is None else p.grad.detach().clone()
-            for n, p in model.named_parameters() if p.requires_grad}
-
-
-def grads_reach(grads) -> Check:
-    """Every trainable parameter got a non-zero gradient from :func:`fresh_grads`."""
+def grads_reach(case) -> Check:
+    """Every trainable parameter gets a non-zero gradient from one backward pass."""
+    grads = case.grads
     if not grads:
         return fail("grads_reach", "the model has no trainable parameters")
     missing = [n for n, g in grads.items() if g is None]
@@ -56,8 +47,9 @@ def grads_reach(grads) -> Check:
     return fail("grads_reach", "; ".join(found))
 
 
-def params_change(case, grads) -> Check:
+def params_change(case) -> Check:
     """Every parameter changes after one step; if not, whether it lacked a gradient."""
+    grads = case.grads
     model = case.fresh()
     optimizer = case.optimizer(model)
     before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
