@@ -1,9 +1,12 @@
 """Train a model on (X, y) and record what happened: the loop behind most labs.
 
-:func:`iter_fit` trains one epoch per step and yields the :class:`History` after each,
-so a live panel can draw between epochs or abandon a run; :func:`fit` runs it to the end.
-Nothing here draws or prints. Epochs are numbered from 0, so ``best_epoch`` and
-``diverged_at`` index the lists in the history.
+:func:`fit` trains to the end and returns a :class:`History` (defined in ``_history.py``);
+:func:`iter_fit` is the same run yielding the History after each epoch, so a live panel
+can draw between epochs or abandon a run. Nothing here draws or prints.
+
+The options are written in two places and passed on one by one nowhere: as :func:`fit`'s
+keywords, so ``help(fit)`` shows them, and as the fields of :class:`FitOptions`, the frozen
+dataclass that checks them and that :func:`iter_fit` takes whole (a test keeps both equal).
 
 Train loss and metric are measured on the fly, on each batch just before its update
 step and in training mode (as scikit-learn's ``loss_curve_``); validation loss and
@@ -17,14 +20,14 @@ import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labkit._history import History
 from labkit.arguments import (
     as_2d_float,
     check_bool,
@@ -35,48 +38,60 @@ from labkit.arguments import (
     check_same_length,
     to_numpy,
 )
-from labkit.optim import OPTIMIZERS, make_optimizer, make_scheduler
+from labkit.optim import OPTIMIZERS, UNITS, check_schedule, make_optimizer, make_scheduler
 from labkit.runtime import get_device
 
-__all__ = ["History", "iter_fit", "fit", "evaluate", "predict", "evaluating", "run_epochs", "TASKS"]
+__all__ = ["History", "FitOptions", "iter_fit", "fit", "evaluate", "predict", "evaluating", "TASKS"]
 
 TASKS = ("regression", "classification")
 
 
-@dataclasses.dataclass(repr=False)
-class History:
-    """What a training run recorded, one entry per epoch (``lr`` is the rate each epoch used).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FitOptions:
+    """How to train, checked when made: :func:`fit`'s keywords (``help(fit)`` says what each does)."""
 
-    ``stop_reason`` is ``"running"`` until the run ends, then one of ``"completed"``,
-    ``"early_stopping"``, ``"diverged"`` (train loss became NaN or Inf) or ``"callback"``.
-    ``best_epoch`` has the lowest val loss (train loss when there is no val data).
-    """
+    task: str | None = None
+    epochs: int = 200
+    batch_size: int | None = None
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    l1: float = 0.0
+    schedule: str | Callable[[int], float] | None = None
+    schedule_per: str = "epoch"
+    early_stopping: int | None = None
+    on_step: Callable | None = None
+    on_epoch: Callable | None = None
+    random_state: int | np.random.Generator | None = None
+    device: str | torch.device | None = None
 
-    train_loss: list[float] = dataclasses.field(default_factory=list)
-    val_loss: list[float] = dataclasses.field(default_factory=list)
-    train_metric: list[float] = dataclasses.field(default_factory=list)
-    val_metric: list[float] = dataclasses.field(default_factory=list)
-    metric_name: str = "rmse"
-    epochs_run: int = 0
-    best_epoch: int | None = None
-    stop_reason: str = "running"
-    diverged_at: int | None = None
-    seconds: float = 0.0
-    lr: list[float] = dataclasses.field(default_factory=list)
+    def __post_init__(self):
+        def optional(check, name, *args, **kwargs):
+            value = getattr(self, name)
+            return None if value is None else check(name, value, *args, **kwargs)
 
-    def __repr__(self) -> str:
-        parts = [f"epochs={self.epochs_run}"]
-        for split in ("train", "val"):
-            losses, metrics = getattr(self, f"{split}_loss"), getattr(self, f"{split}_metric")
-            if losses:
-                parts.append(f"{split}_loss={losses[-1]:.4g}, {split}_{self.metric_name}={metrics[-1]:.4g}")
-        parts += [f"best_epoch={self.best_epoch}", f"stop={self.stop_reason!r}"]
-        parts.append(f"seconds={self.seconds:.2f}")
-        return f"History({', '.join(parts)})"
-
-    def as_dict(self) -> dict:
-        """A plain dict of lists and numbers (copies), e.g. for ``pandas.DataFrame`` or JSON."""
-        return dataclasses.asdict(self)
+        checked = {"task": optional(check_choice, "task", TASKS),
+                   "epochs": check_int("epochs", self.epochs, min_value=1),
+                   "batch_size": optional(check_int, "batch_size", min_value=1),
+                   "optimizer": check_choice("optimizer", self.optimizer, OPTIMIZERS),
+                   "lr": check_float("lr", self.lr, min_value=0.0, strict_min=True),
+                   "momentum": check_float("momentum", self.momentum, min_value=0.0, max_value=1.0),
+                   "weight_decay": check_float("weight_decay", self.weight_decay, min_value=0.0),
+                   "l1": check_float("l1", self.l1, min_value=0.0),
+                   "schedule": check_schedule("schedule", self.schedule),
+                   "schedule_per": check_choice("schedule_per", self.schedule_per, UNITS),
+                   "early_stopping": optional(check_int, "early_stopping", min_value=1),
+                   "device": None if self.device is None else get_device(str(self.device))}
+        if checked["optimizer"] in ("momentum", "nesterov") and checked["momentum"] == 0:
+            raise ValueError(f"optimizer={self.optimizer!r} needs momentum > 0, got {self.momentum!r}")
+        hooks = {"on_step": "(step, loss, model, optimizer)", "on_epoch": "(epoch, history, model)"}
+        for name, arguments in hooks.items():
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise TypeError(f"{name} must be a function {arguments} or None, got {getattr(self, name)!r}")
+        check_random_state("random_state", self.random_state)
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 # ---------------------------------------------------------------- checking inputs
@@ -169,7 +184,39 @@ def _check_data(model, name: str, data, task: str | None, device) -> tuple[str, 
     return task, X, y
 
 
-# ---------------------------------------------------------------- one epoch
+# ---------------------------------------------------------------- pieces of an epoch
+
+class _Randomness:
+    """A run's own torch random state, swapped in around each epoch's training (``with randomness:``).
+
+    So ``random_state`` drives dropout as it drives the shuffling, and the caller's generators
+    (CPU, and the model's GPU) are as they were after each block (``on_step`` runs inside it,
+    ``on_epoch`` outside). Without a seed nothing is swapped: dropout draws from torch's
+    global generator, as scikit-learn's ``random_state=None`` draws from numpy's.
+    """
+
+    def __init__(self, seed: int | None, device: torch.device):
+        self.cuda = device if device.type == "cuda" else None
+        generators = [torch.Generator(), *([] if self.cuda is None else [torch.Generator(device=self.cuda)])]
+        self.run = None if seed is None else [g.manual_seed(seed).get_state() for g in generators]
+
+    def __enter__(self):
+        if self.run is not None:
+            self.caller = self._swap(self.run)
+
+    def __exit__(self, *error):
+        if self.run is not None:
+            self.run = self._swap(self.caller)
+
+    def _swap(self, states: list) -> list:
+        """Put ``states`` in place; return the states they replace."""
+        replaced = [torch.get_rng_state()]
+        torch.set_rng_state(states[0])
+        if self.cuda is not None:
+            replaced.append(torch.cuda.get_rng_state(self.cuda))
+            torch.cuda.set_rng_state(states[1], self.cuda)
+        return replaced
+
 
 def _batches(X, y, batch_size, generator):
     """Shuffled mini-batches; the whole set as one batch when ``batch_size`` is None."""
@@ -179,27 +226,12 @@ def _batches(X, y, batch_size, generator):
     return ((X[i], y[i]) for i in order.split(batch_size))
 
 
-def _train_epoch(model, batches, loss_fn, optimizer, penalty, classify) -> tuple[float, float]:
-    """One pass over the batches, one update each; returns the epoch's (loss, metric)."""
-    if not model.training:  # a callback may have left it in eval mode (train() costs 10 us: skip it)
-        model.train()
-    losses, sizes, correct = [], [], 0
-    for xb, yb in batches():
-        out = model(xb)
-        loss = loss_fn(out, yb)
-        optimizer.zero_grad(set_to_none=True)
-        (loss + penalty() if penalty is not None else loss).backward()
-        optimizer.step()
-        losses.append(loss.detach())
-        sizes.append(len(xb))
-        if classify:
-            correct = correct + (out.argmax(1) == yb).sum()
+def _train_scores(history: History, losses: list, sizes: list, correct, classify) -> tuple[float, float]:
+    """The epoch's (loss, metric) from its steps' detached losses, which go to ``history.step_loss``."""
+    values = [losses[0].item()] if len(losses) == 1 else torch.stack(losses).tolist()  # one device sync
+    history.step_loss.extend(values)
     n = sum(sizes)
-    if len(losses) == 1:  # full batch: no extra tensor work on the hot path
-        loss = losses[0].item()
-    else:  # the size-weighted mean, with one .item() (one device sync) per epoch
-        weights = torch.tensor(sizes, dtype=losses[0].dtype, device=losses[0].device)
-        loss = (torch.stack(losses) @ weights).item() / n
+    loss = values[0] if len(values) == 1 else sum(v * k for v, k in zip(values, sizes, strict=True)) / n
     return loss, (int(correct) / n if classify else math.sqrt(loss))
 
 
@@ -211,109 +243,16 @@ def _measure(model, X, y, loss_fn, classify) -> tuple[float, float]:
         return loss, ((out.argmax(1) == y).double().mean().item() if classify else math.sqrt(loss))
 
 
-# ---------------------------------------------------------------- the loop
-
-def iter_fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optimizer="adam", lr=1e-3,
-             momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, early_stopping=None, callback=None,
-             random_state=None, device=None) -> Iterator[History]:
-    """Train ``model`` on ``train`` = (X, y), yielding the (same, updated) History after each epoch.
-
-    Arguments are checked when this is called, before the first epoch. ``task`` None
-    infers it: integer labels mean classification (cross-entropy), else regression (MSE).
-    ``batch_size`` None trains on the full batch; mini-batches are shuffled by a local
-    generator seeded from ``random_state`` (dropout still draws from torch's global one).
-    ``weight_decay`` is the optimizer's: an L2 term in the gradient for SGD and Adam,
-    decoupled decay for AdamW. ``l1`` adds ``l1 * sum |w|`` over weight matrices (not
-    biases) to the training loss. ``schedule``: "step" halves the rate every epochs//4,
-    "cosine" anneals it to 0, "exponential" lowers it 100x over the run, a function
-    epoch -> factor multiplies ``lr``. ``early_stopping`` = patience: stop after that
-    many epochs without a lower val loss. ``callback(epoch, history, model)`` runs after
-    each epoch; returning True stops the run. ``device`` None trains where the model is.
-
-    With ``early_stopping``, the weights of the best epoch are put back into ``model``
-    when the run ends, whatever the reason, before the last History is yielded. A run
-    abandoned part-way (the caller stops iterating) restores nothing: the model keeps
-    its latest weights, so a new run may start from them safely at any time.
-    """
-    epochs = check_int("epochs", epochs, min_value=1)
-    if batch_size is not None:
-        batch_size = check_int("batch_size", batch_size, min_value=1)
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-    lr = check_float("lr", lr, min_value=0.0, strict_min=True)
-    momentum = check_float("momentum", momentum, min_value=0.0, max_value=1.0)
-    if optimizer in ("momentum", "nesterov") and momentum == 0:
-        raise ValueError(f"optimizer={optimizer!r} needs momentum greater than 0, got {momentum!r}")
-    weight_decay = check_float("weight_decay", weight_decay, min_value=0.0)
-    l1 = check_float("l1", l1, min_value=0.0)
-    if early_stopping is not None:
-        early_stopping = check_int("early_stopping", early_stopping, min_value=1)
-        if val is None:
-            raise ValueError(f"early_stopping={early_stopping} watches the val loss, so it needs val=(X, y)")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be a function (epoch, history, model) or None, got {callback!r}")
-    seed = int(check_random_state("random_state", random_state).integers(2**63 - 1))
-    device = _place(model, device)
-    task, X, y = _check_data(model, "train", train, task, device)
-    if val is not None:
-        _, X_val, y_val = _check_data(model, "val", val, task, device)
-
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = make_optimizer(optimizer, params, lr, momentum, weight_decay)
-    scheduler = make_scheduler(schedule, opt, epochs)
-    classify = task == "classification"
-    loss_fn = F.cross_entropy if classify else F.mse_loss
-    weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases
-    penalty = (lambda: l1 * sum(w.abs().sum() for w in weights)) if l1 > 0 else None
-    generator = torch.Generator().manual_seed(seed)
-    train_epoch = partial(_train_epoch, model, partial(_batches, X, y, batch_size, generator),
-                          loss_fn, opt, penalty, classify)
-    val_epoch = None if val is None else partial(_measure, model, X_val, y_val, loss_fn, classify)
-    history = History(metric_name="accuracy" if classify else "rmse")
-    return run_epochs(model, history, epochs, train_epoch, val_epoch, opt, scheduler, early_stopping,
-                      callback)
-
-
-def run_epochs(model, history, epochs, train_epoch, val_epoch=None, optimizer=None, scheduler=None,
-               patience=None, callback=None):
-    """The bookkeeping of a run around any epoch: ``train_epoch()`` and ``val_epoch()`` return (loss, metric).
-
-    Yields ``history`` after each epoch, filled as :func:`iter_fit` fills it (learning rate,
-    losses, metrics, best epoch, divergence, stop reason, seconds). :func:`iter_fit` drives it
-    with its own epochs; a set-up with its own step (the bug zoo's) can drive it too.
-    """
-    best_state = None
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        if optimizer is not None:
-            history.lr.append(optimizer.param_groups[0]["lr"])
-        loss, metric = train_epoch()
-        history.train_loss.append(loss)
-        history.train_metric.append(metric)
-        if val_epoch is not None:
-            val_loss, val_metric = val_epoch()
-            history.val_loss.append(val_loss)
-            history.val_metric.append(val_metric)
-        if scheduler is not None:
-            scheduler.step()
-        history.epochs_run = epoch + 1
-        losses = history.val_loss or history.train_loss  # val loss picks the best epoch if there is one
-        latest = losses[-1]
-        if math.isfinite(latest) and (history.best_epoch is None or latest < losses[history.best_epoch]):
-            history.best_epoch = epoch
-            if patience is not None:  # a copy, not a reference: training changes the tensors in place
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        history.seconds += time.perf_counter() - start
-
-        reason = _stop_reason(history, epoch, epochs, patience)
-        if reason is not None:
-            _finish(model, history, reason, best_state)
-        # the callback sees every epoch, the last one after the end's bookkeeping
-        if callback is not None and callback(epoch, history, model) is True and reason is None:
-            reason = "callback"
-            _finish(model, history, reason, best_state)
-        yield history
-        if reason is not None:
-            return
+def _stop_reason(history: History, options: FitOptions, hook_stopped: bool) -> str | None:
+    """Why the run ends after the latest epoch, or None to go on."""
+    if history.diverged_at is not None:
+        return "diverged"
+    if hook_stopped:
+        return "callback"
+    best = -1 if history.best_epoch is None else history.best_epoch
+    if options.early_stopping is not None and history.epochs_run - 1 - best >= options.early_stopping:
+        return "early_stopping"
+    return "completed" if history.epochs_run == options.epochs else None
 
 
 def _finish(model, history: History, reason: str, best_state: dict | None) -> None:
@@ -322,24 +261,115 @@ def _finish(model, history: History, reason: str, best_state: dict | None) -> No
         model.load_state_dict(best_state)
 
 
-def _stop_reason(history: History, epoch: int, epochs: int, patience: int | None) -> str | None:
-    if not math.isfinite(history.train_loss[-1]):
-        history.diverged_at = epoch
-        return "diverged"
-    best = -1 if history.best_epoch is None else history.best_epoch
-    if patience is not None and epoch - best >= patience:
-        return "early_stopping"
-    return "completed" if epoch == epochs - 1 else None
+# ---------------------------------------------------------------- the loop
+
+def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Iterator[History]:
+    """Train ``model`` as :func:`fit` does, yielding the (same, updated) History after each epoch.
+
+    ``options`` is a :class:`FitOptions` (None: the defaults), e.g.
+    ``iter_fit(model, train, val, FitOptions(epochs=50, lr=1e-2))``. Everything is
+    checked when this is called, before the first epoch. A run abandoned part-way (the
+    caller stops iterating) restores nothing: the model keeps its latest weights, so a
+    new run may start from them safely at any time.
+    """
+    o = FitOptions() if options is None else options
+    if not isinstance(o, FitOptions):
+        raise TypeError(f"options must be a FitOptions or None, got {type(o).__name__}")
+    if o.early_stopping is not None and val is None:
+        raise ValueError(f"early_stopping={o.early_stopping} watches the val loss, so it needs val=(X, y)")
+    rng = check_random_state("random_state", o.random_state)
+    shuffler = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+    device = _place(model, o.device)
+    task, X, y = _check_data(model, "train", train, o.task, device)
+    if val is not None:
+        _, X_val, y_val = _check_data(model, "val", val, task, device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = make_optimizer(o.optimizer, params, o.lr, o.momentum, o.weight_decay)
+    steps_per_epoch = 1 if o.batch_size is None else math.ceil(len(X) / o.batch_size)
+    scheduler = make_scheduler(o.schedule, optimizer, epochs=o.epochs, steps_per_epoch=steps_per_epoch,
+                               per=o.schedule_per)
+    step_scheduler, epoch_scheduler = (scheduler, None) if o.schedule_per == "step" else (None, scheduler)
+    classify = task == "classification"
+    loss_fn = F.cross_entropy if classify else F.mse_loss
+    weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases
+    penalty = (lambda: o.l1 * sum(w.abs().sum() for w in weights)) if o.l1 > 0 else None
+    randomness = _Randomness(None if o.random_state is None else int(rng.integers(2**63 - 1)), device)
+
+    def loop():  # the run itself: a generator, so that the checks above raise at the call
+        history, best_state, step = History(metric_name="accuracy" if classify else "rmse"), None, 0
+        for epoch in range(o.epochs):
+            start, losses, sizes, correct, stopped = time.perf_counter(), [], [], 0, False
+            history.lr.append(optimizer.param_groups[0]["lr"])
+            if not model.training:  # a hook may have left it in eval mode (train() costs 10 us: skip it)
+                model.train()
+            with randomness:
+                for xb, yb in _batches(X, y, o.batch_size, shuffler):
+                    out = model(xb)
+                    loss = loss_fn(out, yb)
+                    optimizer.zero_grad(set_to_none=True)
+                    (loss + penalty() if penalty is not None else loss).backward()
+                    history.step_lr.append(optimizer.param_groups[0]["lr"])
+                    optimizer.step()
+                    losses.append(loss.detach())  # a float only at the epoch's end: one device sync
+                    sizes.append(len(xb))
+                    if classify:
+                        correct = correct + (out.argmax(1) == yb).sum()
+                    stopped = o.on_step is not None and o.on_step(step, loss.item(), model, optimizer) is True
+                    step += 1
+                    if stopped:
+                        break
+                    if step_scheduler is not None:
+                        step_scheduler.step()
+            train_loss, train_metric = _train_scores(history, losses, sizes, correct, classify)
+            val_loss = val_metric = None
+            if val is not None:
+                val_loss, val_metric = _measure(model, X_val, y_val, loss_fn, classify)
+            best = history.add_epoch(train_loss=train_loss, train_metric=train_metric, val_loss=val_loss,
+                                     val_metric=val_metric)
+            if best and o.early_stopping is not None:  # a copy: training changes the tensors in place
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if epoch_scheduler is not None:
+                epoch_scheduler.step()
+            history.seconds += time.perf_counter() - start
+            reason = _stop_reason(history, o, stopped)
+            if reason is not None:
+                _finish(model, history, reason, best_state)
+            # on_epoch sees every epoch, the last one after the end's bookkeeping
+            if o.on_epoch is not None and o.on_epoch(epoch, history, model) is True and reason is None:
+                reason = "callback"
+                _finish(model, history, reason, best_state)
+            yield history
+            if reason is not None:
+                return
+
+    return loop()
 
 
 def fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optimizer="adam", lr=1e-3,
-        momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, early_stopping=None, callback=None,
-        random_state=None, device=None) -> History:
-    """Train ``model`` to the end and return its :class:`History` (arguments as :func:`iter_fit`)."""
-    run = iter_fit(model, train, val, task=task, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                   lr=lr, momentum=momentum, weight_decay=weight_decay, l1=l1, schedule=schedule,
-                   early_stopping=early_stopping, callback=callback, random_state=random_state, device=device)
-    for history in run:  # noqa: B007 (one History, updated in place: the last one is the result)
+        momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, schedule_per="epoch", early_stopping=None,
+        on_step=None, on_epoch=None, random_state=None, device=None) -> History:
+    """Train ``model`` on ``train`` = (X, y), validating on ``val`` if given; return its :class:`History`.
+
+    ``task`` None infers it: integer labels mean classification (cross-entropy), else
+    regression (MSE). ``batch_size`` None trains on the full batch. ``weight_decay`` is
+    the optimizer's: an L2 term in the gradient for SGD and Adam, decoupled decay for
+    AdamW. ``l1`` adds ``l1 * sum |w|`` over weight matrices (not biases) to the loss.
+    ``schedule``: "step" halves the rate four times over the run, "cosine" anneals it to
+    0, "exponential" lowers it 100x, a function t -> factor multiplies ``lr`` (such as
+    :class:`labkit.optim.RangeSchedule`); ``schedule_per`` "epoch" or "step" says what t
+    counts and when the rate changes. ``early_stopping``: stop after that many epochs
+    without a lower val loss, and put the best epoch's weights back into ``model``
+    (whatever ends the run). ``on_step(step, loss, model, optimizer)`` runs after each
+    update step, ``step`` counting from 0 over the run and ``loss`` the batch's loss before
+    the update, as a float (``history.step_loss[step]``); ``on_epoch(epoch, history, model)``
+    runs after each epoch. A hook returning True stops the run there (stop reason "callback").
+    ``random_state`` seeds the shuffling and, without touching torch's global generator,
+    dropout: equal models train alike. ``device`` None trains where the model is.
+    """
+    # the keywords, as given: this must stay the first line, before any other local name exists
+    options = {name: value for name, value in locals().items() if name not in ("model", "train", "val")}
+    history = None
+    for history in iter_fit(model, train, val, FitOptions(**options)):  # noqa: B007 (one History, updated)
         pass
     return history
 

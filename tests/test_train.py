@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from labkit.models import MLP, SmallCNN
-from labkit.train import History, evaluate, fit, iter_fit, predict
+from labkit.optim import SCHEDULES
+from labkit.train import FitOptions, History, evaluate, fit, iter_fit, predict
 
 
 @pytest.fixture(autouse=True)
@@ -126,26 +127,26 @@ def test_divergence_stops_without_raising():
     assert "diverged" in repr(history)
 
 
-def test_callback_sees_every_epoch_and_can_stop():
+def test_on_epoch_sees_every_epoch_and_can_stop():
     X, y = line()
     model, calls = MLP(1, 1, width=8), []
 
-    def callback(epoch, history, seen_model):
+    def on_epoch(epoch, history, seen_model):
         calls.append((epoch, history.epochs_run, len(history.train_loss), seen_model is model))
         return True if epoch == 4 else None  # None (or 1, or "yes") goes on: only True stops
 
-    history = fit(model, (X, y), epochs=50, callback=callback)
+    history = fit(model, (X, y), epochs=50, on_epoch=on_epoch)
     assert history.stop_reason == "callback" and history.epochs_run == 5
     assert calls == [(e, e + 1, e + 1, True) for e in range(5)]
-    assert fit(model, (X, y), epochs=3, callback=lambda *a: 1).stop_reason == "completed"
+    assert fit(model, (X, y), epochs=3, on_epoch=lambda *a: 1).stop_reason == "completed"
 
 
-def test_callback_errors_propagate():
-    def callback(epoch, history, model):
+def test_hook_errors_propagate():
+    def on_epoch(epoch, history, model):
         raise RuntimeError("drawing failed")
 
     with pytest.raises(RuntimeError, match="drawing failed"):
-        fit(MLP(1, 1), line(), epochs=5, callback=callback)
+        fit(MLP(1, 1), line(), epochs=5, on_epoch=on_epoch)
 
 
 def weight_matrices(model):
@@ -197,6 +198,167 @@ def test_schedules_change_the_learning_rate():
     np.testing.assert_allclose(rates[4], [lr / (1 + e) for e in range(epochs)])
 
 
+def test_a_per_step_schedule_changes_the_rate_every_step():
+    X, y = line(50)
+    lr, epochs, per_epoch = 0.1, 3, 4  # batches of 16, 16, 16, 2
+    history = fit(MLP(1, 1, width=4), (X, y), epochs=epochs, batch_size=16, lr=lr, schedule="cosine",
+                  schedule_per="step")
+    T = epochs * per_epoch  # cosine over the whole run, counted in steps
+    np.testing.assert_allclose(history.step_lr, [lr * (1 + math.cos(math.pi * t / T)) / 2 for t in range(T)])
+    assert len(set(history.step_lr)) == T  # a new rate at every step
+    assert history.lr == history.step_lr[::per_epoch]  # an epoch's rate is that of its first step
+
+
+def test_a_per_epoch_schedule_keeps_the_rate_within_an_epoch():
+    X, y = line(50)
+    history = fit(MLP(1, 1, width=4), (X, y), epochs=3, batch_size=16, lr=0.1,
+                  schedule=lambda epoch: 0.5**epoch)
+    np.testing.assert_allclose(history.step_lr, [0.1] * 4 + [0.05] * 4 + [0.025] * 4)
+    np.testing.assert_allclose(history.lr, [0.1, 0.05, 0.025])
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_named_schedules_mean_the_same_run_in_either_unit(name):
+    X, y = line(50)
+    runs = {per: fit(MLP(1, 1, width=4), (X, y), epochs=8, batch_size=10, lr=0.1, schedule=name,
+                     schedule_per=per) for per in ("epoch", "step")}  # 5 steps per epoch
+    # at each epoch's first step both units have covered the same share of the run
+    np.testing.assert_allclose(runs["step"].lr, runs["epoch"].lr, rtol=1e-12)
+    if name == "step":  # halved every 2 epochs = every 10 steps: the same staircase
+        np.testing.assert_allclose(runs["step"].step_lr, runs["epoch"].step_lr, rtol=1e-12)
+    else:  # within an epoch the per-step rate kept falling
+        assert runs["step"].step_lr[-1] < runs["epoch"].step_lr[-1] == runs["epoch"].step_lr[-5]
+
+
+def test_on_step_sees_every_batch_with_its_loss():
+    X, y = line(50)
+    model, calls = MLP(1, 1, width=8), []
+
+    def on_step(step, loss, seen_model, optimizer):
+        calls.append((step, loss, seen_model is model, optimizer.param_groups[0]["lr"]))
+
+    history = fit(model, (X, y), epochs=3, batch_size=16, lr=0.01, on_step=on_step, random_state=0)
+    assert [c[0] for c in calls] == list(range(3 * math.ceil(50 / 16)))  # 12 steps, numbered from 0
+    assert all(isinstance(c[1], float) and c[2] and c[3] == 0.01 for c in calls)
+    assert [c[1] for c in calls] == history.step_loss and len(history.step_lr) == 12
+    # an epoch's train loss is the size-weighted mean of its steps' losses
+    sizes = [16, 16, 16, 2]
+    for epoch in range(3):
+        steps = history.step_loss[4 * epoch: 4 * epoch + 4]
+        assert history.train_loss[epoch] == pytest.approx(np.dot(steps, sizes) / 50, rel=1e-12)
+
+
+def test_full_batch_records_one_step_per_epoch():
+    history = fit(MLP(1, 1, width=8), line(), epochs=5, lr=1e-2)
+    assert history.step_loss == history.train_loss and history.step_lr == history.lr
+
+
+def test_on_step_can_stop_the_run_right_after_a_step():
+    X, y = line(50)
+    model, epochs_seen = CountingMLP(1, 1, width=8), []
+    history = fit(model, (X, y), epochs=10, batch_size=16, on_step=lambda step, *_: step == 5,
+                  on_epoch=lambda epoch, h, m: epochs_seen.append((epoch, h.stop_reason)))
+    assert model.steps == 6 and len(history.step_loss) == len(history.step_lr) == 6  # steps 0..5
+    assert history.stop_reason == "callback" and history.epochs_run == 2  # inside the second epoch
+    assert len(history.train_loss) == 2 and epochs_seen == [(0, "running"), (1, "callback")]
+    # the cut epoch's loss covers its two steps, of 16 samples each
+    assert history.train_loss[1] == pytest.approx(np.mean(history.step_loss[4:6]), rel=1e-12)
+
+
+def test_on_step_stopping_restores_the_best_weights_with_early_stopping():
+    X, y = noisy()
+    Xv, yv = noisy(seed=1)
+    model = MLP(1, 1, width=32)
+    history = fit(model, (X, y), (Xv, yv), epochs=100, lr=3e-2, early_stopping=1000,
+                  on_step=lambda step, *_: step == 60)
+    assert history.stop_reason == "callback" and history.epochs_run == 61
+    assert evaluate(model, (Xv, yv))[0] == pytest.approx(min(history.val_loss), rel=1e-6)
+
+
+def state_of(model):
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_random_state_drives_dropout_and_leaves_torchs_generator_alone(batch_size):
+    X, y = noisy(40)
+    start = MLP(1, 1, width=32, dropout=0.5)
+    torch.manual_seed(123)
+    before, seed_before = torch.get_rng_state(), torch.initial_seed()
+    runs = []
+    for seed in (0, 0, 1):
+        model = copy.deepcopy(start)
+        runs.append((fit(model, (X, y), epochs=5, batch_size=batch_size, lr=1e-2, random_state=seed), model))
+        assert torch.equal(torch.get_rng_state(), before) and torch.initial_seed() == seed_before
+    (h1, m1), (h2, m2), (h3, _) = runs
+    assert h1.train_loss == h2.train_loss and h1.step_loss == h2.step_loss
+    assert all(torch.equal(p, q) for p, q in zip(state_of(m1), state_of(m2), strict=True))
+    assert h1.train_loss != h3.train_loss  # another seed, other dropout masks
+
+
+def test_a_run_interleaved_with_other_draws_repeats():
+    """Between epochs the caller's generator is theirs: drawing from it does not change the run."""
+    X, y = noisy(40)
+    start = MLP(1, 1, width=32, dropout=0.5)
+    plain = fit(copy.deepcopy(start), (X, y), epochs=4, random_state=0)
+    interleaved = fit(copy.deepcopy(start), (X, y), epochs=4, random_state=0,
+                      on_epoch=lambda *a: torch.rand(100))
+    assert plain.train_loss == interleaved.train_loss
+
+
+def test_a_failing_hook_still_gives_back_the_callers_random_state():
+    model = MLP(1, 1, width=8, dropout=0.5)
+    before = torch.get_rng_state()
+
+    def on_step(step, loss, model, optimizer):
+        raise RuntimeError("hook failed")
+
+    with pytest.raises(RuntimeError, match="hook failed"):
+        fit(model, line(), epochs=3, random_state=0, on_step=on_step)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_without_random_state_dropout_draws_from_torchs_generator():
+    X, y = noisy(40)
+    start = MLP(1, 1, width=32, dropout=0.5)
+    losses = []
+    for _ in range(2):
+        torch.manual_seed(7)  # as a lab's setup(7) does
+        losses.append(fit(copy.deepcopy(start), (X, y), epochs=4).train_loss)
+    assert losses[0] == losses[1]
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    fit(copy.deepcopy(start), (X, y), epochs=1)
+    assert not torch.equal(torch.get_rng_state(), before)  # it drew from the global generator
+
+
+def comparable(history):
+    return {k: v for k, v in history.as_dict().items() if k != "seconds"}
+
+
+def test_fit_and_iter_fit_train_the_same_run():
+    X, y = blobs(60)
+    start = MLP(2, 2, width=16, dropout=0.2)
+    options = {"epochs": 6, "batch_size": 16, "lr": 1e-2, "schedule": "cosine", "schedule_per": "step",
+               "early_stopping": 3, "random_state": 4}
+    by_fit = fit(copy.deepcopy(start), (X[:40], y[:40]), (X[40:], y[40:]), **options)
+    runs = list(iter_fit(copy.deepcopy(start), (X[:40], y[:40]), (X[40:], y[40:]), FitOptions(**options)))
+    assert comparable(by_fit) == comparable(runs[-1]) and len(runs) == by_fit.epochs_run
+    assert len(by_fit.step_loss) == 3 * by_fit.epochs_run
+
+
+def test_fit_and_fit_options_list_the_same_keywords_and_defaults():
+    import dataclasses
+    import inspect
+
+    keywords = {name: p.default for name, p in inspect.signature(fit).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    fields = {f.name: f.default for f in dataclasses.fields(FitOptions)}
+    assert keywords == fields
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FitOptions().lr = 1.0
+
+
 class CountingMLP(MLP):
     """An MLP that counts its training-mode forward passes (one per update step)."""
 
@@ -232,7 +394,7 @@ def test_mini_batches_are_reproducible_with_a_seed():
 
 def test_iter_fit_yields_one_history_per_epoch():
     X, y = line()
-    run = iter_fit(MLP(1, 1, width=8), (X, y), epochs=6)
+    run = iter_fit(MLP(1, 1, width=8), (X, y), options=FitOptions(epochs=6))
     seen = [(history, history.epochs_run, history.stop_reason) for history in run]
     assert [s[1] for s in seen] == [1, 2, 3, 4, 5, 6]
     assert all(s[0] is seen[0][0] for s in seen)  # one History, updated in place
@@ -242,7 +404,7 @@ def test_iter_fit_yields_one_history_per_epoch():
 def test_iter_fit_can_be_abandoned_without_touching_the_model():
     X, y = noisy()
     model = MLP(1, 1, width=16)
-    run = iter_fit(model, (X, y), noisy(seed=1), epochs=100, lr=3e-2, early_stopping=50)
+    run = iter_fit(model, (X, y), noisy(seed=1), FitOptions(epochs=100, lr=3e-2, early_stopping=50))
     history = list(itertools.islice(run, 30))[-1]
     latest = copy.deepcopy(model.state_dict())
     run.close()  # as a live panel does when a new run supersedes this one
@@ -252,8 +414,14 @@ def test_iter_fit_can_be_abandoned_without_touching_the_model():
 
 
 def test_iter_fit_checks_arguments_when_called():
-    with pytest.raises(ValueError, match="epochs"):
-        iter_fit(MLP(1, 1), line(), epochs=0)  # no next() needed
+    with pytest.raises(ValueError, match="train y"):
+        iter_fit(MLP(1, 1), (X_LINE, Y_LINE[:3]))  # no next() needed
+    with pytest.raises(ValueError, match="early_stopping"):
+        iter_fit(MLP(1, 1), line(), options=FitOptions(early_stopping=3))  # no val data to watch
+    with pytest.raises(TypeError, match="options must be a FitOptions"):
+        iter_fit(MLP(1, 1), line(), options={"epochs": 3})
+    with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
+        FitOptions(epochs=0)  # the options are checked when made
 
 
 def test_small_cnn_trains_on_images():
@@ -311,7 +479,9 @@ BAD_CALLS = [  # (keyword arguments to fit, error type, words the message must c
     ({"schedule": 3}, TypeError, "schedule"),
     ({"early_stopping": 0}, ValueError, "early_stopping"),
     ({"early_stopping": 5}, ValueError, "early_stopping"),  # without val
-    ({"callback": "plot"}, TypeError, "callback"),
+    ({"schedule_per": "batch"}, ValueError, "schedule_per must be one of 'epoch', 'step'; got 'batch'"),
+    ({"on_epoch": "plot"}, TypeError, "on_epoch must be a function"),
+    ({"on_step": 3}, TypeError, r"on_step must be a function \(step, loss, model, optimizer\) or None"),
     ({"random_state": -1}, TypeError, "random_state"),
     ({"device": "tpu"}, ValueError, "device"),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import time
 import warnings
 from collections.abc import Callable
 
@@ -24,7 +25,7 @@ from torch import nn
 from labkit.arguments import check_bool, check_int
 from labkit.debugging.doctor import CHECKS, doctor, standard_step
 from labkit.models import MLP
-from labkit.train import History, evaluating, run_epochs
+from labkit.train import History, evaluating
 
 __all__ = ["Setup", "Bug", "BUGS", "get_bug", "CatchMatrix", "catch_matrix"]
 
@@ -78,27 +79,36 @@ class Bug:
             return self.build(fixed, np.random.default_rng(seed))
 
     def train(self, *, fixed=False, steps=200, random_state=0) -> History:
-        """Train the set-up full-batch for ``steps`` steps with its own optimizer and step; never raises."""
+        """Train the set-up full-batch for ``steps`` steps with its own optimizer and step; never raises.
+
+        One epoch is one step: the History's train loss is the step's own loss, its train
+        and val (held-out) metrics are measured after the step, in eval mode.
+        """
         steps = check_int("steps", steps, min_value=1)
         s = self.setup(fixed=fixed, random_state=random_state)
         classify = s.task == "classification"
         optimizer = (s.optimizer_fn or _adam)(s.model)
-
-        def train_step():
-            loss = (s.step_fn or standard_step)(s.model, optimizer, s.X, s.y, s.loss_fn)
-            loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
-            return loss, _scores(s.model, s.X, s.y, s.loss_fn, classify)[1]
-
-        def test_scores():
-            return _scores(s.model, s.X_test, s.y_test, s.loss_fn, classify)
-
         history = History(metric_name="accuracy" if classify else "rmse")
         with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Using a target size")  # the broadcasting bug
             torch.manual_seed(random_state)
-            val_epoch = test_scores if s.X_test is not None else None
-            for _ in run_epochs(s.model, history, steps, train_step, val_epoch, optimizer):
-                pass
+            for _ in range(steps):
+                start = time.perf_counter()
+                history.lr.append(optimizer.param_groups[0]["lr"])
+                history.step_lr.append(history.lr[-1])
+                loss = (s.step_fn or standard_step)(s.model, optimizer, s.X, s.y, s.loss_fn)
+                loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
+                history.step_loss.append(loss)
+                train_metric = _scores(s.model, s.X, s.y, s.loss_fn, classify)[1]
+                val_loss = val_metric = None
+                if s.X_test is not None:
+                    val_loss, val_metric = _scores(s.model, s.X_test, s.y_test, s.loss_fn, classify)
+                history.add_epoch(train_loss=loss, train_metric=train_metric, val_loss=val_loss,
+                                  val_metric=val_metric)
+                history.seconds += time.perf_counter() - start
+                if history.diverged_at is not None:
+                    break
+        history.stop_reason = "completed" if history.diverged_at is None else "diverged"
         return history
 
 

@@ -20,7 +20,7 @@ from labkit.models import ACTIVATIONS, MLP
 from labkit.optim import OPTIMIZERS
 from labkit.runtime import seeded
 from labkit.splits import Split, train_val_test_split
-from labkit.train import History, evaluate, iter_fit
+from labkit.train import FitOptions, History, evaluate, iter_fit
 
 __all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data", "build_model",
            "fit_options", "goal_error", "errors", "iter_run", "run_settings", "settings_code",
@@ -170,7 +170,7 @@ def build_model(settings: Settings, problem: Problem) -> MLP:
 
 
 def fit_options(settings: Settings) -> dict:
-    """Keyword arguments for :func:`labkit.train.fit` / ``iter_fit``."""
+    """Keyword arguments for :func:`labkit.train.fit` and :class:`labkit.train.FitOptions`."""
     return {"epochs": settings.epochs, "optimizer": settings.optimizer, "lr": settings.lr,
             "weight_decay": settings.weight_decay,
             "batch_size": settings.batch_size, "random_state": settings.random_state}
@@ -247,8 +247,8 @@ def iter_run(settings, data=None, *, goal: float | None = None) -> Iterator[Run]
     problem = make_problem(settings, data)
     model = build_model(settings, problem)
     run = Run(settings, problem, model, goal if goal is not None else goal_error(settings, problem))
-    epochs = iter_fit(model, problem.split.train, problem.split.val, task=problem.task,
-                      **fit_options(settings))
+    epochs = iter_fit(model, problem.split.train, problem.split.val,
+                      FitOptions(task=problem.task, **fit_options(settings)))
     return _running(run, epochs)
 
 

@@ -21,7 +21,7 @@ from labkit.arguments import check_bool, check_choice, check_float, check_int
 from labkit.gradients.monitor import Monitor, layer_gradient_norms
 from labkit.models import MLP
 from labkit.runtime import seeded
-from labkit.train import iter_fit
+from labkit.train import FitOptions, iter_fit
 
 __all__ = ["ACTIVATION_CHOICES", "INIT_CHOICES", "MAX_DEPTH", "ACT_RANGE", "NetSettings", "GradientFlow",
            "build_net", "make_teacher_task", "iter_measure", "measure", "reference_norms"]
@@ -159,8 +159,8 @@ def iter_measure(settings: NetSettings, *, steps=100, lr=1e-3, width=64, n_sampl
                           model=model)
     yield result
     if steps:
-        for history in iter_fit(model, (X, y), task="regression", epochs=steps, lr=lr,
-                                random_state=settings.random_state):
+        options = FitOptions(task="regression", epochs=steps, lr=lr, random_state=settings.random_state)
+        for history in iter_fit(model, (X, y), options=options):
             result.losses = history.train_loss  # the same, growing list each epoch: no copy
             result.seconds = time.perf_counter() - start
             yield result
