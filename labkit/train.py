@@ -27,7 +27,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit._history import History
 from labkit.arguments import (
     as_2d_float,
     check_bool,
@@ -38,10 +37,11 @@ from labkit.arguments import (
     check_same_length,
     to_numpy,
 )
+from labkit.history import History
 from labkit.optim import OPTIMIZERS, UNITS, check_schedule, make_optimizer, make_scheduler
 from labkit.runtime import get_device
 
-__all__ = ["History", "FitOptions", "iter_fit", "fit", "evaluate", "predict", "evaluating", "TASKS"]
+__all__ = ["FitOptions", "iter_fit", "fit", "evaluate", "predict", "evaluating", "TASKS"]
 
 TASKS = ("regression", "classification")
 

@@ -13,7 +13,7 @@ import torch
 
 from labkit.debugging import bugzoo
 from labkit.debugging.checklist import CHECKS
-from labkit.train import History
+from labkit.history import History
 
 # bug -> the doctor checks that catch it (other checks may fail too: a NaN spoils most of them)
 CATCHES = {

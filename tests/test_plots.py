@@ -18,8 +18,9 @@ import torch  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
 from labkit import viz as plots
+from labkit.history import History  # noqa: E402
 from labkit.models import MLP  # noqa: E402
-from labkit.train import History, fit  # noqa: E402
+from labkit.train import fit  # noqa: E402
 from labkit.viz.blitting import Blitter  # noqa: E402
 
 # a warning (a log axis given zero limits, a NaN in a colour blend) is a bug here
@@ -363,7 +364,7 @@ def test_plot_history_marks_divergence(ax):
     best = [line for line in ax.lines if line.get_label() == "best epoch (1)"][0]
     assert list(best.get_ydata()) == [0.4] and ax.get_yscale() == "linear"
     ax.figure.canvas.draw()
-    with pytest.raises(TypeError, match="history must be a labkit.train.History, got dict"):
+    with pytest.raises(TypeError, match="history must be a labkit.history.History, got dict"):
         plots.plot_history({"train_loss": []}, ax=ax)
 
 

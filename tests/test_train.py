@@ -11,9 +11,10 @@ import pytest
 import torch
 from torch import nn
 
+from labkit.history import History
 from labkit.models import MLP, SmallCNN
 from labkit.optim import SCHEDULES
-from labkit.train import FitOptions, History, evaluate, fit, iter_fit, predict
+from labkit.train import FitOptions, evaluate, fit, iter_fit, predict
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 Every bug trains without an exception, which is the point: nothing crashes, the loss
 may even go down, and the model is still wrong. ``bug.setup(fixed=False)`` returns a
 :class:`Setup` with what :func:`labkit.debugging.doctor.doctor` needs (``setup.doctor()`` runs
-it); ``bug.train()`` trains it and returns a :class:`labkit.train.History` (one entry
+it); ``bug.train()`` trains it and returns a :class:`labkit.history.History` (one entry
 per step). :func:`catch_matrix` runs the doctor on every bug and every fix and tells
 which check caught what. The buggy line is marked ``# BUG`` in each builder below.
 """
@@ -23,9 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from labkit.arguments import check_bool, check_int
-from labkit.debugging.doctor import CHECKS, doctor, standard_step
+from labkit.debugging.checklist import CHECKS
+from labkit.debugging.doctor import doctor, standard_step
+from labkit.history import History
 from labkit.models import MLP
-from labkit.train import History, evaluating
+from labkit.train import evaluating
 
 __all__ = ["Setup", "Bug", "BUGS", "get_bug", "CatchMatrix", "catch_matrix"]
 

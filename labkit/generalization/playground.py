@@ -16,11 +16,12 @@ import numpy as np
 from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_same_length
 from labkit.data import DATASETS, make_dataset, task_of
 from labkit.generalization.diagnosis import Diagnosis, diagnose
+from labkit.history import History
 from labkit.models import ACTIVATIONS, MLP
 from labkit.optim import OPTIMIZERS
 from labkit.runtime import seeded
 from labkit.splits import Split, train_val_test_split
-from labkit.train import FitOptions, History, evaluate, iter_fit
+from labkit.train import FitOptions, evaluate, iter_fit
 
 __all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data", "build_model",
            "fit_options", "goal_error", "errors", "iter_run", "run_settings", "settings_code",

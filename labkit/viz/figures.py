@@ -87,9 +87,9 @@ def plot_boundary(model_or_predict, X, y, *, n_classes=None, ax=None):
 
 
 def plot_history(history, *, log_scale=True, ax=None):
-    """Loss curves of a labkit.train.History, marking the best epoch and where it diverged; returns the ax."""
+    """Loss curves of a :class:`labkit.history.History`, best epoch and divergence marked; returns the ax."""
     if not hasattr(history, "train_loss") or not hasattr(history, "val_loss"):
-        raise TypeError(f"history must be a labkit.train.History, got {type(history).__name__}")
+        raise TypeError(f"history must be a labkit.history.History, got {type(history).__name__}")
     view = LossView(_axes(ax), log_scale=log_scale)
     view.update(history.train_loss, history.val_loss)
     handles = [line for line in (view.train, view.val) if line.get_visible()]

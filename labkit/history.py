@@ -1,10 +1,10 @@
 """What a training run recorded: the :class:`History` that :func:`labkit.train.fit` returns.
 
-Its public home is :mod:`labkit.train` (import it from there); it lives here to keep
-train.py short. Any loop can fill one with :meth:`History.add_epoch` (the bug zoo's loop
-does, with its own step), so the best epoch and the divergence are found the same way
-everywhere. Epochs and steps are numbered from 0: ``best_epoch`` and ``diverged_at``
-index the per-epoch lists, a step number the per-step ones.
+:mod:`labkit.train` fills one per run, and any other loop can fill one with
+:meth:`History.add_epoch` (the bug zoo's loop does, with its own step), so the best
+epoch and the divergence are found the same way everywhere. Epochs and steps are
+numbered from 0: ``best_epoch`` and ``diverged_at`` index the per-epoch lists, a step
+number the per-step ones.
 """
 
 from __future__ import annotations
