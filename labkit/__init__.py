@@ -6,8 +6,8 @@ load on first use, so ``import labkit`` stays cheap.
 
 The layout (a test, ``tests/test_layers.py``, holds its direction):
 
-- core, at the top: ``arguments``, ``runtime``, ``data``, ``splits``, ``models``,
-  ``optim``, ``train``, ``batched``, ``exercises``. Core imports only core.
+- core, at the top: ``arguments``, ``runtime``, ``progress``, ``data``, ``splits``,
+  ``models``, ``optim``, ``history``, ``train``, ``batched``, ``exercises``. Core imports only core.
 - one subpackage per topic: ``generalization``, ``gradients``, ``debugging``. A topic
   builds on core and never on another topic.
 - ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
@@ -20,7 +20,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-CORE = ("arguments", "runtime", "data", "splits", "models", "optim", "train", "batched", "exercises")
+CORE = ("arguments", "runtime", "progress", "data", "splits", "models", "optim", "history", "train",
+        "batched", "exercises")
 TOPICS = ("generalization", "gradients", "debugging")
 OUTER = ("viz", "panels", "course")
 

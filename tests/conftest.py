@@ -1,4 +1,5 @@
-"""Shared fixtures: a real JupyterLab server on loopback and a headless Chromium page."""
+"""Shared fixtures: a fake clock for the live panels, a real JupyterLab server on loopback and a headless
+Chromium page."""
 
 from __future__ import annotations
 
@@ -41,6 +42,44 @@ def _one_thread(_one_thread_for_the_session):
 
     yield
     torch.set_num_threads(1)
+
+
+class FakeClock:
+    """A stand-in for ``time.perf_counter``: time moves ``tick`` s a reading, or as :meth:`advance` says.
+
+    Installed as :attr:`labkit.panels.base.LivePanel.clock`, it makes a panel's pacing (frames per
+    second, how often it yields) a matter of counting, not of how fast this machine happens to be.
+    """
+
+    def __init__(self, tick: float = 0.0):
+        self.tick, self.now, self.readings = tick, 0.0, 0
+
+    def __call__(self) -> float:
+        self.readings += 1
+        self.now += self.tick
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def advancing(self, iterable, seconds: float):
+        """``iterable``'s items, each ``seconds`` later than the last: e.g. an epoch that takes that long."""
+        for item in iterable:
+            self.now += seconds
+            yield item
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """``fake_clock(tick)`` installs a :class:`FakeClock` as every live panel's clock and returns it."""
+    from labkit.panels.base import LivePanel
+
+    def install(tick: float = 0.0) -> FakeClock:
+        clock = FakeClock(tick)
+        monkeypatch.setattr(LivePanel, "clock", clock)  # an instance, not a function: no method binding
+        return clock
+
+    return install
 
 
 def chromium_path() -> str:

@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 from labkit.batched import bias_variance
-from labkit.generalization.biasvar import DEFAULT_VALUES, PARAMS, BiasVarianceResult, bias_variance_sweep
+from labkit.generalization.biasvar import (
+    DEFAULT_VALUES,
+    PARAMS,
+    BiasVarianceResult,
+    bias_variance_sweep,
+    iter_bias_variance_sweep,
+)
 
 SMALL = dict(n_models=8, n_test=100, random_state=0)
+TINY = dict(n_models=2, n_train=5, epochs=2, n_test=5, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +129,37 @@ def test_defaults_exist_for_every_param():
     (("width", [2]), {"dataset": "moons"}, ValueError, "dataset must be one of 'sine'"),
     (("width", [2]), {"n_test": 0}, ValueError, "n_test"),
     (("width", [2]), {"random_state": -1}, TypeError, "random_state"),
+    (("width", [2]), {"progress": "yes"}, TypeError, "progress must be True, False, None"),
 ])
 def test_bad_arguments(args, kwargs, error, words):
     with pytest.raises(error, match=words):
         bias_variance_sweep(*args, **kwargs)
+
+
+def test_a_progress_function_hears_of_every_value_in_order():
+    calls = []
+    bias_variance_sweep("width", [2, 4, 8], progress=lambda i, n: calls.append((i, n)), **TINY)
+    assert calls == [(0, 3), (1, 3), (2, 3)]  # before each value's training run
+    calls.clear()
+    bias_variance_sweep("weight_decay", [0.0, 0.1, 1.0], progress=lambda i, n: calls.append((i, n)), **TINY)
+    assert calls == [(0, 1)]  # every decay in one batched run
+
+
+def test_the_step_by_step_sweep_is_the_same_sweep():
+    steps = list(iter_bias_variance_sweep("epochs", [5, 20], **SMALL))
+    assert [(s.done, s.total) for s in steps] == [(0, 2), (1, 2), (2, 2)]
+    assert [s.result is None for s in steps] == [True, True, False]
+    whole = bias_variance_sweep("epochs", [5, 20], progress=False, **SMALL)
+    np.testing.assert_array_equal(steps[-1].result.predictions, whole.predictions)
+    with pytest.raises(ValueError, match="param"):  # checked at the call, before any step
+        iter_bias_variance_sweep("height")
+
+
+def test_progress_false_prints_nothing_and_true_draws_a_bar(capsys):
+    bias_variance_sweep("width", [2, 4], progress=False, **TINY)
+    assert capsys.readouterr().err == ""
+    bias_variance_sweep("width", [2, 4], progress=True, **TINY)
+    assert "width sweep" in capsys.readouterr().err  # tqdm's text bar, outside a notebook
 
 
 def test_float_widths_that_are_whole_numbers_are_fine():

@@ -242,9 +242,44 @@ def test_bias_variance_panel_storm_runs_only_the_last_values():
     panel.close()
 
 
+def test_bias_variance_panel_says_how_far_the_sweep_got():
+    panel = BiasVariancePanel(**SWEEP)
+    shown, n = panel.result, len(panel.result.values)  # the 7 default widths
+    seen = []
+    for _ in panel._run(panel._generation):  # by hand: the status at every point where the kernel gets in
+        seen.append((panel.status.value, panel.result is shown))
+        shown = panel.result
+    assert seen[:-1] == [(f"Computing {i} of {n} values...", True) for i in range(1, n + 1)]
+    assert "lowest test error at width" in seen[-1][0] and not seen[-1][1]  # then the new result, drawn
+    panel.controls["param"].value = "weight_decay"  # trained in one batched run: one step to report
+    seen = [panel.status.value for _ in panel._run(panel._generation)]
+    assert seen[0] == "Computing every value at once (one batched run)..." and len(seen) == 2
+    panel.close()
+
+
+def test_a_change_between_values_takes_over_the_sweep():
+    async def scenario():
+        panel = BiasVariancePanel(**SWEEP)
+        await panel.wait()
+        panel.controls["noise"].value = 0.1
+        for _ in range(1000):  # loop turns, not seconds: each trains one more value
+            await asyncio.sleep(0)
+            if panel.status.value == "Computing 3 of 7 values...":
+                break
+        assert panel.running and panel.runs == 1  # suspended between values, nothing drawn yet
+        panel.controls["noise"].value = 0.4
+        await panel.wait()
+        return panel
+
+    panel = asyncio.run(scenario())
+    assert panel.runs == 2 and panel.last_error is None  # the first sweep and the last: none in between
+    assert panel.result.noise[0] == pytest.approx(0.16)
+    panel.close()
+
+
 def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
     panel = BiasVariancePanel(**SWEEP)
-    monkeypatch.setattr(explorers, "bias_variance_sweep", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(explorers, "iter_bias_variance_sweep", lambda *a, **k: 1 / 0)
     panel.controls["random_state"].value = 1  # must not raise out of the observer
     assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
     panel.close()

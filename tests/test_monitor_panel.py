@@ -1,4 +1,8 @@
-"""The gradient-flow panel, driven headless: set widget values and check what the plots hold."""
+"""The gradient-flow panel, driven headless: set widget values and check what the plots hold.
+
+No test here depends on how fast the machine is: frames follow the panel's clock (a fake one
+where a test counts them), and the storm gives its runs loop turns, not milliseconds.
+"""
 
 from __future__ import annotations
 
@@ -182,6 +186,25 @@ def test_close_frees_the_figure_removes_hooks_and_stops_listening(monkeypatch):
     assert panel.runs == 1 and panel.result.settings.depth == 3
 
 
+def test_frames_follow_the_panels_clock(fake_clock, monkeypatch):
+    clock = fake_clock(0.0)  # time moves only as training does: 0.1 s a step
+    measuring = monitor_panel.iter_measure
+    monkeypatch.setattr(monitor_panel, "iter_measure",
+                        lambda *a, **k: clock.advancing(measuring(*a, **k), 0.1))
+    drawn, render = [], MonitorPanel._render
+
+    def recorded_render(self):
+        drawn.append(len(self.result.losses))
+        render(self)
+
+    monkeypatch.setattr(MonitorPanel, "_render", recorded_render)
+    panel = MonitorPanel(depth=3, **FAST)
+    # a frame at the probe (no step yet), then whenever _FRAME_EVERY_S = 0.25 s have passed (every
+    # third step), and the finished result
+    assert drawn == [0, 3, 6, 9, 10] and panel.result.done
+    panel.close()
+
+
 def test_view_takes_any_result_without_new_artists():
     fig = plt.figure()
     view = GradientFlowView(fig)
@@ -195,8 +218,18 @@ def test_view_takes_any_result_without_new_artists():
 
 # ---------------------------------------------------------------- the panel under an event loop
 
-def test_a_storm_of_changes_ends_with_the_last_values():
+def test_a_storm_of_changes_ends_with_the_last_values(monkeypatch):
     figures = len(plt.get_fignums())
+    taken = []  # per run started: how many results of iter_measure it took (a finished run: 42)
+    measuring = monitor_panel.iter_measure
+
+    def counted(*args, **kwargs):
+        taken.append(0)
+        for result in measuring(*args, **kwargs):
+            taken[-1] += 1
+            yield result
+
+    monkeypatch.setattr(monitor_panel, "iter_measure", counted)
 
     async def storm():
         panel = MonitorPanel(depth=6, steps=40)
@@ -206,7 +239,8 @@ def test_a_storm_of_changes_ends_with_the_last_values():
             panel.controls["depth"].value = 2 + i % 15
             panel.controls["activation"].value = ("relu", "tanh", "sigmoid")[i % 3]
             if i % 9 == 0:
-                await asyncio.sleep(0.01)  # let some runs start before they are superseded
+                for _ in range(4):  # loop turns, not milliseconds: the newest run starts, trains a step
+                    await asyncio.sleep(0)
         panel.controls["depth"].value = 7
         panel.controls["activation"].value = "tanh"
         panel.controls["init"].value = "he"
@@ -219,7 +253,8 @@ def test_a_storm_of_changes_ends_with_the_last_values():
     assert not panel.running and panel.last_error is None
     final = NetSettings("tanh", "he", False, False, 7, 0)
     assert panel.settings() == final and panel.result.settings == final and panel.result.done
-    assert panel.runs <= 3  # superseded runs stop early instead of finishing
+    assert panel.runs == 1  # superseded runs stop early instead of finishing
+    assert len(taken) == 8 and all(0 < n < 42 for n in taken[:-1]) and taken[-1] == 42  # 7 started, stopped
     grad, image, loss = plotted(panel)
     expected = measure(final, steps=40)
     assert np.allclose(grad, expected.grad_init) and np.allclose(loss, expected.losses)

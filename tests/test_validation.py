@@ -130,6 +130,16 @@ def test_random_split_overstates_performance_on_new_materials():
     assert "group split" in repr(r)
 
 
+def test_compare_splits_reports_each_repeat_and_can_be_silenced(capsys):
+    small = {"n_samples": 48, "n_unseen": 4, "n_repeats": 3, "epochs": 2, "random_state": 0}
+    calls = []
+    told = compare_splits(**small, progress=lambda i, n: calls.append((i, n)))
+    assert calls == [(0, 3), (1, 3), (2, 3)]  # before each repeat, in order
+    quiet = compare_splits(**small, progress=False)
+    assert capsys.readouterr().err == ""  # no bar, not even a cleared one
+    np.testing.assert_array_equal(told.group_unseen_error, quiet.group_unseen_error)  # the same work
+
+
 # ---------------------------------------------------------------- leaks
 
 LEAK_EPOCHS = {"scaling": 150, "duplicates": 300, "time_order": 400}
@@ -177,6 +187,7 @@ BAD = [
     (compare_splits, {"n_samples": 10}, ValueError, "n_samples"),
     (compare_splits, {"lr": 0.0}, ValueError, "lr"),
     (compare_splits, {"epochs": 1.5}, TypeError, "epochs"),
+    (compare_splits, {"progress": "yes"}, TypeError, "progress"),
     (leakage_demo, {"kind": "labels"}, ValueError, "kind"),
     (leakage_demo, {"kind": "scaling", "leak": "yes"}, TypeError, "leak"),
     (leakage_demo, {"kind": "scaling", "n_models": 0}, ValueError, "n_models"),

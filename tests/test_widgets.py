@@ -1,4 +1,10 @@
-"""The playground panel, driven headless: set widget values and check what the plots hold."""
+"""The playground panel, driven headless: set widget values and check what the plots hold.
+
+Frames are paced by the panel's clock. Tests that count frames install a fake one (the
+``fake_clock`` fixture in conftest.py), so the counts are exact on a fast machine and on a
+busy one: with real time, an epoch of a few hundred microseconds made "a frame every epoch
+at max_fps=1000" untrue.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,9 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from labkit.panels import playground as widgets  # noqa: E402
+from labkit.panels.base import YIELD_EVERY_S  # noqa: E402
 from labkit.panels.playground import Playground  # noqa: E402
+from labkit.viz.views import LossView  # noqa: E402
 
 FAST = {"epochs": 50, "n_train": 20}
 
@@ -53,7 +61,8 @@ def test_loss_curves_hold_the_history():
     assert np.allclose(val_line.get_ydata(), panel.history.val_loss)
 
 
-def test_storm_of_changes_ends_in_the_last_values():
+def test_storm_of_changes_ends_in_the_last_values(fake_clock):
+    fake_clock(1e-3)  # the same yields on every machine: loop turns, not seconds, decide what runs
     figures_before = len(plt.get_fignums())
 
     async def storm():
@@ -79,18 +88,24 @@ def test_storm_of_changes_ends_in_the_last_values():
     panel.close()
 
 
-def test_stop_button_stops_a_running_run():
+def test_stop_button_stops_a_running_run(fake_clock):
+    fake_clock(1.0)  # a second a reading: the run yields after every epoch, so it can stop at any
+
     async def scenario():
         panel = Playground(epochs=2000)
-        await asyncio.sleep(0.05)
+        for _ in range(1000):  # loop turns, not seconds: each lets the run train one more epoch
+            await asyncio.sleep(0)
+            if panel.history is not None and panel.history.epochs_run == 5:
+                break
         panel.stop_button.click()
-        await asyncio.sleep(0.05)
+        for _ in range(20):  # a run that did not stop would train on in these turns
+            await asyncio.sleep(0)
         return panel
 
     panel = asyncio.run(scenario())
     assert not panel.running
-    assert 0 < panel.history.epochs_run < 2000
-    assert "Stopped at epoch" in panel.status.value
+    assert panel.history.epochs_run == 5 and panel.history.stop_reason == "running"
+    assert panel.status.value == "Stopped at epoch 5."
 
 
 def test_diverging_learning_rate_is_reported():
@@ -116,7 +131,8 @@ def test_exception_in_a_callback_is_shown_not_swallowed(monkeypatch):
 
 def test_state_round_trip_and_code_reproduces_the_run():
     panel = Playground(**FAST)
-    panel.set_state({"width": 16, "depth": 3, "lr": 0.03, "random_state": 5, "dataset": "cubic", "log_scale": False})
+    panel.set_state({"width": 16, "depth": 3, "lr": 0.03, "random_state": 5, "dataset": "cubic",
+                     "log_scale": False})
     state = panel.state()
     assert state["width"] == 16 and state["depth"] == 3 and state["dataset"] == "cubic"
     assert state["log_scale"] is False and panel.loss_view.ax.get_yscale() == "linear"
@@ -205,12 +221,26 @@ def other_state(panel, scale=1.3):
     return model, panel.history
 
 
-def test_training_frames_are_blitted_and_show_what_a_full_draw_shows():
-    panel = Playground(epochs=30, n_train=20, max_fps=1000)  # a frame every epoch
+def loss_limit_changes(panel):
+    """How often the loss axis's limits changed from one epoch's frame to the next (each a full draw)."""
+    history, view = panel.history, LossView(plt.figure().add_subplot(), log_scale=True)
+    view.reset(epochs=history.epochs_run)
+    view.set_goal(panel.loss_view.goal.get_ydata()[0] if panel.loss_view.goal.get_visible() else None)
+    limits = []
+    for epoch in range(1, history.epochs_run + 1):
+        view.update(history.train_loss[:epoch], history.val_loss[:epoch])
+        limits.append(view.ax.get_ylim())
+    plt.close(view.ax.figure)
+    return sum(a != b for a, b in zip(limits, limits[1:], strict=False))
+
+
+def test_training_frames_are_blitted_and_show_what_a_full_draw_shows(fake_clock):
+    fake_clock(1e-3)  # a millisecond a reading: at max_fps=1000 every epoch is a frame
+    panel = Playground(epochs=30, n_train=20, max_fps=1000)
     stats = panel.stats
     assert stats["frames"] == 31  # 30 epochs and the final picture
-    # full draws: the first frame, the final one, and one per crossed decade of the loss axis
-    assert 25 <= stats["blitted"] <= 29
+    # full draws: the first frame, the final one, and one per change of the loss axis's limits
+    assert stats["blitted"] == 31 - 2 - loss_limit_changes(panel)
     before, blitted = shown(panel), stats["blitted"]
     assert before.shape == (304, 760, 3)  # the 80-dpi PNG the panel always showed
     model, history = other_state(panel)
@@ -221,15 +251,45 @@ def test_training_frames_are_blitted_and_show_what_a_full_draw_shows():
     np.testing.assert_array_equal(after, drawn_in_full(panel))
 
 
-def test_classification_frames_are_blitted_too():
+def test_classification_frames_are_blitted_too(fake_clock):
+    fake_clock(1e-3)
     panel = Playground(dataset="moons", epochs=20, n_train=40, max_fps=1000)
-    assert panel.last_error is None and 15 <= panel.stats["blitted"] <= 19
+    assert panel.last_error is None and panel.stats["frames"] == 21
+    assert panel.stats["blitted"] == 21 - 2 - loss_limit_changes(panel)
     before = shown(panel)
     model, history = other_state(panel, scale=0.5)
     panel._frame(model, panel.problem, history, 20)
     after = shown(panel)
     assert (after != before).any(axis=2).sum() > 1000  # the probability field changed
     np.testing.assert_array_equal(after, drawn_in_full(panel))
+
+
+def test_frames_follow_max_fps_on_the_panels_clock(fake_clock, monkeypatch):
+    clock = fake_clock(0.0)  # time moves only as training does: 1/64 s an epoch (exact in binary)
+    run = widgets.iter_run
+    monkeypatch.setattr(widgets, "iter_run", lambda *a, **k: clock.advancing(run(*a, **k), 1 / 64))
+    framed, frame = [], Playground._frame
+
+    def recorded_frame(self, model, problem, history, epochs):
+        framed.append(history.epochs_run)
+        frame(self, model, problem, history, epochs)
+
+    monkeypatch.setattr(Playground, "_frame", recorded_frame)
+    panel = Playground(epochs=30, n_train=20, max_fps=16)  # a frame at most every 4/64 s: every 4th epoch
+    assert framed == [1, 5, 9, 13, 17, 21, 25, 29]
+    assert panel.stats["frames"] == len(framed) + 1  # and the final picture
+    # Between frames the run still yields every YIELD_EVERY_S (0.02 s: every second epoch here), so a
+    # slider's message gets in: after epochs 1, 3, 5, ..., 29, by hand this time.
+    panel._generation += 1
+    assert sum(1 for _ in panel._run(panel._generation)) == 15
+    assert 2 / 64 >= YIELD_EVERY_S > 1 / 64  # what that count relies on
+
+
+def test_a_clock_that_barely_moves_shows_the_first_frame_and_the_last_only(fake_clock):
+    fake_clock(1e-6)  # a whole run in microseconds: max_fps=15 leaves no room for frames in between
+    panel = Playground(epochs=30, n_train=20)
+    assert panel.stats["frames"] == 2 and panel.history.epochs_run == 30
+    assert panel.status.value.startswith("Done: 30 epochs")
 
 
 def test_a_limit_change_or_the_log_toggle_draws_everything():
@@ -275,7 +335,8 @@ def ipympl_canvas(monkeypatch):
 
 
 @pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
-def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkeypatch):
+def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkeypatch, fake_clock):
+    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
     asked = []
     monkeypatch.setattr(widgets, "request_draw", asked.append)
     panel = Playground(epochs=30, n_train=20, max_fps=1000)
@@ -284,14 +345,16 @@ def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkey
 
 
 @pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
-def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, monkeypatch):
+def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, monkeypatch, fake_clock):
+    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
+
     def browser_pulls(fig):  # the front-end answers draw_idle at once with webagg's "draw" message
         fig.canvas.handle_event({"type": "draw"})
 
     monkeypatch.setattr(widgets, "request_draw", browser_pulls)
     panel = Playground(epochs=30, n_train=20, max_fps=1000)
     canvas, stats = panel.figure.canvas, panel.stats
-    assert stats["frames"] == 31 and 25 <= stats["blitted"] <= 29
+    assert stats["frames"] == 31 and stats["blitted"] == 31 - 2 - loss_limit_changes(panel)
     assert len(ipympl_canvas) == 31  # one PNG per frame, full or blitted
     blitted = stats["blitted"]
     model, history = other_state(panel)
@@ -315,11 +378,13 @@ def test_close_closes_every_widget_and_stops_listening():
     assert panel.history is runs and panel.model.hidden[0].out_features == 32
 
 
-def test_a_model_setting_change_blits_even_the_first_frame():
+def test_a_model_setting_change_blits_even_the_first_frame(fake_clock):
+    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
     panel = Playground(epochs=30, n_train=20, max_fps=1000)
     panel.controls["width"].value = 8  # same data, same run length: the picture's background still fits
     stats = dict(panel.stats)
-    assert stats["frames"] >= 3 and stats["blitted"] == stats["frames"] - 1  # all but the final picture
+    assert loss_limit_changes(panel) == 0  # (else those frames would be drawn in full too)
+    assert stats["frames"] == 31 and stats["blitted"] == 30  # all but the final picture
     panel.controls["noise"].value = 0.1  # a new, calmer sample: the limits still cover it
     assert panel.stats["blitted"] == panel.stats["frames"] - 1
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))

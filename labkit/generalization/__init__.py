@@ -13,7 +13,9 @@ from labkit.generalization.biasvar import (
     PARAMS,
     REGRESSION_DATASETS,
     BiasVarianceResult,
+    SweepStep,
     bias_variance_sweep,
+    iter_bias_variance_sweep,
 )
 from labkit.generalization.diagnosis import (
     ABOUT_RIGHT_REMEDIES,
@@ -85,10 +87,12 @@ __all__ = [
     "LeakageResult", "Lockbox", "METRICS", "MismatchResult", "OVERFITTING_REMEDIES", "OptimismResult",
     "Outcome", "PARAMS", "Problem", "Run", "REGIMES", "REGRESSION_DATASETS", "Residual", "ResidualComparison",
     "RolloutError", "SOURCES", "SPREAD_DATASETS", "Settings", "SplitComparison", "SpreadResult",
-    "StepModel", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES", "bias_variance_sweep",
+    "StepModel", "SweepStep", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES",
+    "bias_variance_sweep",
     "build_model", "check_data", "compare_horizons", "compare_residual", "compare_splits", "diagnose",
     "discrepancy_demo", "ensemble_spread", "errors", "fit_dynamics", "fit_identity", "fit_options",
-    "goal_error", "iter_run", "leakage_demo", "make_problem", "mismatch_demo", "one_step_pairs", "rollout",
+    "goal_error", "iter_bias_variance_sweep", "iter_run", "leakage_demo", "make_problem", "mismatch_demo",
+    "one_step_pairs", "rollout",
     "rollout_error", "run_settings", "settings_code", "simulate_pendulum", "small_angle_period",
     "symmetry_demo", "validation_optimism", "windows",
 ]

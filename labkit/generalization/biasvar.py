@@ -9,13 +9,19 @@ the K models of a value at once with :mod:`labkit.batched`.
 Every value sees the same K training samples, the same initial seeds and the same
 test points ("common random numbers"), so a change along the sweep comes from the
 hyperparameter, not from a luckier draw.
+
+A default sweep takes a few seconds: :func:`bias_variance_sweep` shows a progress bar
+once it has run two seconds (see :mod:`labkit.progress`), and a panel walks the same
+sweep step by step with :func:`iter_bias_variance_sweep`, writing "Computing 3 of 7
+values..." in its status line instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -24,8 +30,10 @@ from labkit.arguments import check_choice, check_float, check_int, check_random_
 from labkit.batched import BatchedMLP, bias_variance, fit_batched, predict_batched
 from labkit.data import DATASETS
 from labkit.models import ACTIVATIONS
+from labkit.progress import check_progress, steps
 
-__all__ = ["BiasVarianceResult", "bias_variance_sweep", "PARAMS", "DEFAULT_VALUES", "REGRESSION_DATASETS"]
+__all__ = ["BiasVarianceResult", "SweepStep", "bias_variance_sweep", "iter_bias_variance_sweep", "PARAMS",
+           "DEFAULT_VALUES", "REGRESSION_DATASETS"]
 
 PARAMS = ("width", "weight_decay", "n_train", "depth", "epochs")
 REGRESSION_DATASETS = ("sine", "cubic", "identity")  # 1-D generators that can return the truth f
@@ -111,9 +119,17 @@ def _samples(make, n_models, n_train, noise, rng):
     return np.stack([X for X, _ in pairs]), np.stack([y for _, y in pairs])
 
 
+class SweepStep(NamedTuple):
+    """Where a sweep stands: ``done`` of its ``total`` training runs have finished; ``result`` comes last."""
+
+    done: int
+    total: int  # one run per value; a weight-decay sweep trains all its values in one run
+    result: BiasVarianceResult | None = None
+
+
 def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, noise=0.3, width=32, depth=2,
                         weight_decay=0.0, epochs=300, lr=1e-2, activation="tanh", dataset="sine",
-                        n_test=200, random_state=None) -> BiasVarianceResult:
+                        n_test=200, random_state=None, progress=None) -> BiasVarianceResult:
     """Train ``n_models`` MLPs per value of ``param`` on fresh samples; split their test error.
 
     ``param`` is one of :data:`PARAMS`; ``values=None`` takes :data:`DEFAULT_VALUES`.
@@ -137,6 +153,32 @@ def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, 
 
     A weight-decay sweep trains all values x K models as one batched run, each model
     with its own weight decay: about as fast as a single value.
+
+    ``progress``: None shows a progress bar (one step per value) only once the sweep has
+    run two seconds (the default width sweep takes about five); True always, False
+    never; a function ``progress(i, n)`` is called before each training run instead
+    (see :mod:`labkit.progress`).
+    """
+    progress = check_progress(progress)
+    sweep = iter_bias_variance_sweep(param, values, n_models=n_models, n_train=n_train, noise=noise,
+                                     width=width, depth=depth, weight_decay=weight_decay, epochs=epochs,
+                                     lr=lr, activation=activation, dataset=dataset, n_test=n_test,
+                                     random_state=random_state)
+    step = next(sweep)  # set up: data drawn, nothing trained yet
+    for _ in steps(step.total, progress=progress, desc=f"{param} sweep"):
+        step = next(sweep)  # one training run
+    return step.result
+
+
+def iter_bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, noise=0.3, width=32,
+                             depth=2, weight_decay=0.0, epochs=300, lr=1e-2, activation="tanh",
+                             dataset="sine", n_test=200, random_state=None) -> Iterator[SweepStep]:
+    """:func:`bias_variance_sweep` one training run at a time, for a panel that shows progress.
+
+    Yields ``SweepStep(0, n)`` once the data are drawn, ``SweepStep(i, n)`` after each of
+    the n training runs (one per value; one for a whole weight-decay sweep), the last with
+    the :class:`BiasVarianceResult`. Arguments are checked before the first yield; the
+    keywords are :func:`bias_variance_sweep`'s, and both give the same result.
     """
     param = check_choice("param", param, PARAMS)
     values = _check_values(param, DEFAULT_VALUES[param] if values is None else values)
@@ -154,7 +196,11 @@ def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, 
     make = DATASETS[check_choice("dataset", dataset, REGRESSION_DATASETS)]
     n_test = check_int("n_test", n_test, min_value=1)
     rng = check_random_state("random_state", random_state)
+    return _sweeping(param, values, settings, noise, make, n_test, rng)
 
+
+def _sweeping(param, values, settings, noise, make, n_test, rng) -> Iterator[SweepStep]:
+    """The sweep's work, checked arguments in hand: draw the data, then train run after run."""
     start = time.perf_counter()
     K = settings["n_models"]
     X_test, _, truth = make(n_test, noise=noise, random_state=rng, return_function=True)  # (n_test, 1)
@@ -165,18 +211,25 @@ def bias_variance_sweep(param="width", values=None, *, n_models=16, n_train=30, 
     X, y = _samples(make, K, n_max, noise, rng)  # (K, n_max, 1), (K, n_max)
     seed = int(rng.integers(2**31 - 1))  # the K initial models: the same for every value
 
+    total = 1 if param == "weight_decay" else len(values)
+    yield SweepStep(0, total)
     if param == "weight_decay":
         predictions, train_errors, diverged = _run_decays(values, settings, X, y, X_test, seed)
     else:
-        runs = [_run(dict(settings, **{param: int(v)}), X, y, X_test, seed) for v in values]
+        runs = []
+        for i, v in enumerate(values):
+            runs.append(_run(dict(settings, **{param: int(v)}), X, y, X_test, seed))
+            if i + 1 < total:
+                yield SweepStep(i + 1, total)
         predictions, train_errors, diverged = (list(r) for r in zip(*runs, strict=True))
     parts = [_split(p, f_test, y_test, noise) if not d else (np.nan,) * 3
              for p, d in zip(predictions, diverged, strict=True)]
     bias2, variance, test_error = (np.array(column) for column in zip(*parts, strict=True))
-    return BiasVarianceResult(
+    result = BiasVarianceResult(
         param, values, bias2, variance, np.full(len(values), noise**2), test_error,
         np.array(train_errors), np.array(diverged), time.perf_counter() - start,
         X_test[:, 0], f_test, np.stack(predictions))
+    yield SweepStep(total, total, result)
 
 
 def _run(s: dict, X, y, X_test, seed):

@@ -28,6 +28,7 @@ from torch import nn
 from labkit.arguments import check_choice, check_float, check_int, check_interval, check_random_state
 from labkit.batched import BatchedMLP, predict_batched, train_mlps
 from labkit.data import make_cubic, make_identity, make_pendulum_period, make_sine, pendulum_period
+from labkit.progress import check_progress, steps
 
 __all__ = [
     "SPREAD_DATASETS", "SpreadResult", "ensemble_spread", "Residual", "ResidualComparison",
@@ -270,7 +271,7 @@ def _fit_penalised(X, y, *, penalty, points, n_models, width, epochs, lr, random
 
 
 def symmetry_demo(penalty=1.0, *, n_models=8, n_train=40, domain=(0.2, 2.0), n_grid=401, width=32,
-                  epochs=400, lr=1e-2, random_state=None) -> SymmetryResult:
+                  epochs=400, lr=1e-2, random_state=None, progress=None) -> SymmetryResult:
     """Learn the odd f(x) = sin(2x) from x in ``domain`` only, with and without a symmetry penalty.
 
     The penalty, ``penalty * mean (g(x) + g(-x))^2`` over 100 points spread across
@@ -279,6 +280,9 @@ def symmetry_demo(penalty=1.0, *, n_models=8, n_train=40, domain=(0.2, 2.0), n_g
     by symmetry; beyond |x| > high nothing helps. Defaults (random_state=0, about 1.5 s
     on one CPU thread), MSE inside / mirror / beyond: data loss only 3e-5 / 0.55 / 1.4;
     with the penalty 4e-4 / 2e-4 / 3.7 (beyond, it did not help and here hurt).
+
+    ``progress``: a bar over the two runs once the work has run two seconds (None, the
+    default), always (True) or never (False); see :mod:`labkit.progress`.
     """
     penalty = check_float("penalty", penalty, min_value=0.0)
     if penalty == 0:
@@ -292,14 +296,16 @@ def symmetry_demo(penalty=1.0, *, n_models=8, n_train=40, domain=(0.2, 2.0), n_g
     width, epochs = check_int("width", width, min_value=1), check_int("epochs", epochs, min_value=1)
     lr = check_float("lr", lr, min_value=0.0, strict_min=True)
     rng = check_random_state("random_state", random_state)
+    progress = check_progress(progress)
     start = time.perf_counter()
     X = rng.uniform(low, high, size=(n_train, 1))
     y = np.sin(2 * X[:, 0])
     x = np.linspace(-2 * high, 2 * high, n_grid)
     settings = dict(points=np.linspace(0.0, high, 100), n_models=n_models, width=width, epochs=epochs, lr=lr,
                     random_state=int(rng.integers(2**31)))
-    runs = [predict_batched(_fit_penalised(X, y, penalty=p, **settings), x[:, None])[..., 0]
-            for p in (0.0, penalty)]
+    penalties = (0.0, penalty)
+    runs = [predict_batched(_fit_penalised(X, y, penalty=penalties[i], **settings), x[:, None])[..., 0]
+            for i in steps(len(penalties), progress=progress, desc="symmetry runs")]
     return SymmetryResult(x, np.sin(2 * x), *runs, (low, high), penalty, time.perf_counter() - start)
 
 

@@ -27,7 +27,7 @@ from labkit.viz.views import request_draw
 __all__ = ["LivePanel", "new_figure", "show_figure", "error_html", "close_figure_and_widgets", "png_bytes",
            "ipympl_active", "options_with", "YIELD_EVERY_S"]
 
-YIELD_EVERY_S = 0.02  # a running panel hands control back to the kernel this often
+YIELD_EVERY_S = 0.02  # how often a running panel hands control back to the kernel (LivePanel.clock seconds)
 
 
 def options_with(values, current) -> list:
@@ -110,10 +110,17 @@ class LivePanel:
     row of controls, status line and picture does not suit). It either provides
     ``_compute(values) -> result``, ``_show(result, values)`` (update artists in place) and
     ``_describe(result) -> str``, or overrides :meth:`_run`, a generator whose every
-    ``yield`` is a point where a newer run may take over.
+    ``yield`` is a point where a newer run may take over. A computation long enough to
+    want a progress line overrides :meth:`_computing` instead of ``_compute``.
+
+    Every pacing decision (frames per second, how often to yield) and every time shown
+    reads :attr:`clock`, ``time.perf_counter`` unless replaced: a test installs a fake
+    clock that advances a fixed amount per call, so frame counts do not depend on how
+    fast the machine runs.
     """
 
     _busy_text = "Training..."
+    clock = staticmethod(time.perf_counter)  # seconds; the one clock of every panel (see above)
 
     def _start(self, extra: tuple = (), layout=None) -> None:
         self.status = widgets.HTML()
@@ -175,17 +182,25 @@ class LivePanel:
     def _run(self, generation: int):
         """One recompute: compute, then (if still current) show, describe and render."""
         self.status.value = self._busy_text
-        start = time.perf_counter()
+        start = self.clock()
         values = self.state()
-        result = self._compute(values)
+        result = yield from self._computing(values)
         if generation != self._generation:
             return  # superseded while computing: the newer run will draw
         self.result, self.last_error = result, None
         self._show(result, values)
         self.runs += 1
-        self.status.value = html.escape(f"{self._describe(result)} ({time.perf_counter() - start:.2f} s)")
+        self.status.value = html.escape(f"{self._describe(result)} ({self.clock() - start:.2f} s)")
         self._render()
         yield
+
+    def _computing(self, values: dict):
+        """The computation as a generator that returns its result. A subclass whose work takes
+        seconds overrides it to set the status line ("Computing 3 of 7 values...") and
+        ``yield``: the kernel then sends that line to the browser and a newer run may take
+        over. By default, one uninterrupted call of ``_compute``."""
+        yield from ()  # a generator that never yields
+        return self._compute(values)
 
     def _drive_sync(self, generation: int) -> None:
         try:

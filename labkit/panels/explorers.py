@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from labkit.arguments import check_bool, check_choice, check_float, check_int
 from labkit.data import make_identity
-from labkit.generalization.biasvar import PARAMS, bias_variance_sweep
+from labkit.generalization.biasvar import PARAMS, iter_bias_variance_sweep
 from labkit.generalization.extrapolation import SpreadResult, fit_identity
 from labkit.generalization.leakage import LEAKS, leakage_demo
 from labkit.panels.base import LivePanel, new_figure, options_with
@@ -184,8 +184,10 @@ class BiasVariancePanel(LivePanel):
     """Bias and variance, measured live: choose what to sweep and see the test error split into parts.
 
     Each change reruns :func:`labkit.generalization.biasvar.bias_variance_sweep` (``n_models`` models
-    per value, trained at once by :mod:`labkit.batched`; a second or two on one CPU
-    thread). Left: bias², variance, noise and test error against the swept value.
+    per value, trained at once by :mod:`labkit.batched`; one to five seconds on one CPU
+    thread), one value at a time: the status line says "Computing 3 of 7 values..." and
+    a newer change takes over between values. Left: bias², variance, noise and test
+    error against the swept value.
     Right: the K models' curves at one value ("show models at"), which moves lines
     and retrains nothing. ``result`` holds the last
     :class:`~labkit.generalization.biasvar.BiasVarianceResult`; other keywords go to the sweep.
@@ -198,7 +200,7 @@ class BiasVariancePanel(LivePanel):
     def __init__(self, param: str = "width", *, noise: float = 0.3, n_train: int = 30, n_models: int = 16,
                  random_state: int = 0, **sweep_options):
         fixed = {"param", "values", "noise", "n_train", "n_models", "random_state"}  # set by the panel
-        allowed = set(inspect.signature(bias_variance_sweep).parameters) - fixed
+        allowed = set(inspect.signature(iter_bias_variance_sweep).parameters) - fixed
         unknown = sorted(set(sweep_options) - allowed)
         if unknown:
             raise TypeError(f"unknown sweep option(s) {unknown}; "
@@ -230,12 +232,18 @@ class BiasVariancePanel(LivePanel):
         self.show.unobserve(self._on_show, names="value")
         super().close()
 
-    def _compute(self, values: dict):
+    def _computing(self, values: dict):
+        """The sweep one training run at a time, saying how far it got (no tqdm bar in a panel)."""
         param = values["param"]
         self.controls["n_train"].disabled = param == "n_train"  # the sweep sets it
-        return bias_variance_sweep(param, noise=values["noise"], n_train=values["n_train"],
-                                   n_models=self.n_models, random_state=values["random_state"],
-                                   **self._options)
+        sweep = iter_bias_variance_sweep(param, noise=values["noise"], n_train=values["n_train"],
+                                         n_models=self.n_models, random_state=values["random_state"],
+                                         **self._options)
+        for step in sweep:
+            if step.result is None:
+                self.status.value = _progress_text(param, step)
+                yield  # the kernel sends the status line; a newer change may take over here
+        return step.result
 
     def _show(self, result, values: dict) -> None:
         self.view.update(result.values, result.bias_squared, result.variance, result.noise, result.test_error,
@@ -268,3 +276,9 @@ class BiasVariancePanel(LivePanel):
         index = result.values.tolist().index(self.show.value)
         self.ensemble.update(result.x_test, result.predictions[index], result.truth,
                              title=f"{result.param} = {self.show.value}: {self.n_models} models")
+
+
+def _progress_text(param: str, step) -> str:
+    if param == "weight_decay":
+        return "Computing every value at once (one batched run)..."
+    return f"Computing {step.done + 1} of {step.total} values..."

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import time
 
 import ipywidgets as widgets
 import numpy as np
@@ -34,7 +33,7 @@ from labkit.viz.gradient_flow import GradientFlowView
 
 __all__ = ["MonitorPanel"]
 
-_FRAME_EVERY_S = 0.25
+_FRAME_EVERY_S = 0.25  # seconds of LivePanel.clock between frames while training
 
 
 class MonitorPanel(LivePanel):
@@ -87,10 +86,10 @@ class MonitorPanel(LivePanel):
             if generation != self._generation:
                 return
             self.result = result
-            if result.done or time.perf_counter() - last_frame >= _FRAME_EVERY_S:
+            if result.done or self.clock() - last_frame >= _FRAME_EVERY_S:
                 self.view.show(result, reference)
                 self._render()
-                last_frame = time.perf_counter()
+                last_frame = self.clock()
                 if not result.done:
                     self.status.value = f"Training: step {len(result.losses)} of {result.steps}"
             yield
