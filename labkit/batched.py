@@ -23,7 +23,7 @@ from torch import nn
 from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_random_state, to_numpy
 from labkit.models import ACTIVATIONS, MLP
 
-__all__ = ["BatchedMLP", "BatchedHistory", "BiasVariance", "fit_batched", "predict_batched", "bias_variance",
+__all__ = ["BatchedMLP", "BatchedHistory", "fit_batched", "predict_batched",
            "train_mlps", "mse_per_model"]
 
 _aten = torch.ops.aten
@@ -382,43 +382,6 @@ def _spread(values):
         return "no finite value"
     return (f"min {np.nanmin(finite):.4g} (#{np.nanargmin(finite)}), median {np.nanmedian(finite):.4g}, "
             f"max {np.nanmax(finite):.4g} (#{np.nanargmax(finite)})")
-
-
-@dataclass(frozen=True)
-class BiasVariance:
-    """The expected squared error of a family of models at fixed inputs, in parts."""
-
-    bias_squared: float  # mean over x of (mean_k f_k(x) - f(x))^2
-    variance: float  # mean over x of var_k f_k(x)
-    noise: float  # the noise_var given, else 0.0
-    expected_error: float  # bias_squared + variance + noise
-
-    def __repr__(self) -> str:
-        return (f"BiasVariance(bias^2={self.bias_squared:.4g}, variance={self.variance:.4g}, "
-                f"noise={self.noise:.4g}, expected error={self.expected_error:.4g})")
-
-
-def bias_variance(predictions, y_true, noise_var=None):
-    """Split the error of K models trained on resampled data, predicting at the same N inputs.
-
-    ``predictions`` is (K, N) (or (K, N, 1)); ``y_true`` the noise-free truth (N,).
-    With ``noise_var`` (the variance of the targets' noise), ``expected_error`` estimates
-    the test error against noisy targets: bias^2 + variance + noise.
-    """
-    preds = to_numpy("predictions", predictions)
-    if preds.ndim == 3 and preds.shape[2] == 1:
-        preds = preds[..., 0]
-    if preds.ndim != 2:
-        raise ValueError(f"predictions must have shape (K models, N points), got {preds.shape}")
-    preds = as_2d_float("predictions", preds.T).T  # checks finite numbers; keeps (K, N)
-    truth = as_2d_float("y_true", y_true)
-    if truth.shape != (preds.shape[1], 1):
-        raise ValueError(f"y_true must have shape ({preds.shape[1]},), one value per point of "
-                         f"predictions; got {truth.shape}")
-    noise = 0.0 if noise_var is None else check_float("noise_var", noise_var, min_value=0.0)
-    bias_squared = float(np.mean((preds.mean(axis=0) - truth[:, 0]) ** 2))
-    variance = float(np.mean(preds.var(axis=0)))
-    return BiasVariance(bias_squared, variance, noise, bias_squared + variance + noise)
 
 
 def _check_model(model):

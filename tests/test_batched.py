@@ -13,7 +13,8 @@ import pytest
 import torch
 from torch import nn
 
-from labkit.batched import BatchedMLP, bias_variance, fit_batched, predict_batched
+from labkit.batched import BatchedMLP, fit_batched, predict_batched
+from labkit.generalization.biasvar import bias_variance
 from labkit.models import ACTIVATIONS, MLP
 from labkit.train import fit
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labkit.batched import bias_variance
 from labkit.generalization.biasvar import (
     DEFAULT_VALUES,
     PARAMS,
     BiasVarianceResult,
+    bias_variance,
     bias_variance_sweep,
     iter_bias_variance_sweep,
 )

@@ -12,8 +12,10 @@ from labkit.generalization.biasvar import (
     DEFAULT_VALUES,
     PARAMS,
     REGRESSION_DATASETS,
+    BiasVariance,
     BiasVarianceResult,
     SweepStep,
+    bias_variance,
     bias_variance_sweep,
     iter_bias_variance_sweep,
 )
@@ -82,13 +84,13 @@ from labkit.generalization.validation import (
 )
 
 __all__ = [
-    "ABOUT_RIGHT_REMEDIES", "BIAS_VARIANCE_TABLE", "BiasVarianceResult", "DEFAULT_VALUES",
+    "ABOUT_RIGHT_REMEDIES", "BIAS_VARIANCE_TABLE", "BiasVariance", "BiasVarianceResult", "DEFAULT_VALUES",
     "DIVERGED_REMEDIES", "Diagnosis", "DiscrepancyResult", "DynamicsComparison", "LEAKS",
     "LeakageResult", "Lockbox", "METRICS", "MismatchResult", "OVERFITTING_REMEDIES", "OptimismResult",
     "Outcome", "PARAMS", "Problem", "Run", "REGIMES", "REGRESSION_DATASETS", "Residual", "ResidualComparison",
     "RolloutError", "SOURCES", "SPREAD_DATASETS", "Settings", "SplitComparison", "SpreadResult",
     "StepModel", "SweepStep", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES",
-    "bias_variance_sweep",
+    "bias_variance", "bias_variance_sweep",
     "build_model", "check_data", "compare_horizons", "compare_residual", "compare_splits", "diagnose",
     "discrepancy_demo", "ensemble_spread", "errors", "fit_dynamics", "fit_identity", "fit_options",
     "goal_error", "iter_bias_variance_sweep", "iter_run", "leakage_demo", "make_problem", "mismatch_demo",

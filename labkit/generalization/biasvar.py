@@ -4,7 +4,8 @@ Bias and variance are properties of a *training procedure*, not of one trained m
 train the same network on K fresh samples of the data, then ask how far the models'
 average is from the truth (bias²) and how much the models disagree (variance).
 :func:`bias_variance_sweep` does this for each value of one hyperparameter, training
-the K models of a value at once with :mod:`labkit.batched`.
+the K models of a value at once with :mod:`labkit.batched`; :func:`bias_variance` splits
+the error of such a family into bias², variance and noise.
 
 Every value sees the same K training samples, the same initial seeds and the same
 test points ("common random numbers"), so a change along the sweep comes from the
@@ -26,14 +27,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from labkit.arguments import check_choice, check_float, check_int, check_random_state
-from labkit.batched import BatchedMLP, bias_variance, fit_batched, predict_batched
+from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_random_state, to_numpy
+from labkit.batched import BatchedMLP, fit_batched, predict_batched
 from labkit.data import DATASETS
 from labkit.models import ACTIVATIONS
 from labkit.progress import check_progress, steps
 
-__all__ = ["BiasVarianceResult", "SweepStep", "bias_variance_sweep", "iter_bias_variance_sweep", "PARAMS",
-           "DEFAULT_VALUES", "REGRESSION_DATASETS"]
+__all__ = ["BiasVariance", "bias_variance", "BiasVarianceResult", "SweepStep", "bias_variance_sweep",
+           "iter_bias_variance_sweep", "PARAMS", "DEFAULT_VALUES", "REGRESSION_DATASETS"]
 
 PARAMS = ("width", "weight_decay", "n_train", "depth", "epochs")
 REGRESSION_DATASETS = ("sine", "cubic", "identity")  # 1-D generators that can return the truth f
@@ -90,6 +91,47 @@ class BiasVarianceResult:
                                                      if self.n_diverged[i] else ""))
         return "\n".join(lines)
 
+
+# ---------------------------------------------------------------- the decomposition
+
+@dataclasses.dataclass(frozen=True)
+class BiasVariance:
+    """The expected squared error of a family of models at fixed inputs, in parts."""
+
+    bias_squared: float  # mean over x of (mean_k f_k(x) - f(x))^2
+    variance: float  # mean over x of var_k f_k(x)
+    noise: float  # the noise_var given, else 0.0
+    expected_error: float  # bias_squared + variance + noise
+
+    def __repr__(self) -> str:
+        return (f"BiasVariance(bias^2={self.bias_squared:.4g}, variance={self.variance:.4g}, "
+                f"noise={self.noise:.4g}, expected error={self.expected_error:.4g})")
+
+
+def bias_variance(predictions, y_true, noise_var=None):
+    """Split the error of K models trained on resampled data, predicting at the same N inputs.
+
+    ``predictions`` is (K, N) (or (K, N, 1)); ``y_true`` the noise-free truth (N,).
+    With ``noise_var`` (the variance of the targets' noise), ``expected_error`` estimates
+    the test error against noisy targets: bias^2 + variance + noise.
+    """
+    preds = to_numpy("predictions", predictions)
+    if preds.ndim == 3 and preds.shape[2] == 1:
+        preds = preds[..., 0]
+    if preds.ndim != 2:
+        raise ValueError(f"predictions must have shape (K models, N points), got {preds.shape}")
+    preds = as_2d_float("predictions", preds.T).T  # checks finite numbers; keeps (K, N)
+    truth = as_2d_float("y_true", y_true)
+    if truth.shape != (preds.shape[1], 1):
+        raise ValueError(f"y_true must have shape ({preds.shape[1]},), one value per point of "
+                         f"predictions; got {truth.shape}")
+    noise = 0.0 if noise_var is None else check_float("noise_var", noise_var, min_value=0.0)
+    bias_squared = float(np.mean((preds.mean(axis=0) - truth[:, 0]) ** 2))
+    variance = float(np.mean(preds.var(axis=0)))
+    return BiasVariance(bias_squared, variance, noise, bias_squared + variance + noise)
+
+
+# ---------------------------------------------------------------- sweeps
 
 def _check_values(param: str, values) -> np.ndarray:
     """Values as a 1-D array: ints >= 1 (>= 2 for n_train), or floats >= 0 for weight_decay."""
