@@ -1,6 +1,6 @@
 """Train a model on (X, y) and record what happened: the loop behind most labs.
 
-:func:`fit` trains to the end and returns a :class:`History` (defined in ``_history.py``);
+:func:`fit` trains to the end and returns a :class:`~labkit.history.History`;
 :func:`iter_fit` is the same run yielding the History after each epoch, so a live panel
 can draw between epochs or abandon a run. Nothing here draws or prints.
 
