@@ -144,3 +144,62 @@ def test_bad_reads_and_helpers_name_their_argument():
         mon.gradient_norms_at_init({"a": "relu"})
     with pytest.raises(ValueError, match="no Linear or Conv2d"):
         mon.layer_gradient_norms(nn.ReLU(), torch.ones(2, 2), torch.ones(2, 2))
+
+
+def _user_state(model):
+    """Everything a measurement must leave alone: state_dict, .grad, every module's mode, the RNG."""
+    return ({k: v.detach().clone() for k, v in model.state_dict().items()},
+            {n: None if p.grad is None else p.grad.clone() for n, p in model.named_parameters()},
+            [m.training for m in model.modules()], torch.get_rng_state().clone())
+
+
+def _assert_same(before, after):
+    (state, grads, modes, rng), (state2, grads2, modes2, rng2) = before, after
+    assert all(torch.equal(state[k], state2[k]) for k in state)
+    assert grads.keys() == grads2.keys()
+    assert all((grads[n] is None and grads2[n] is None) or torch.equal(grads[n], grads2[n]) for n in grads)
+    assert modes == modes2
+    assert torch.equal(rng, rng2)
+
+
+@pytest.mark.parametrize("mode", ["train", "eval", "mixed"])
+def test_layer_gradient_norms_leaves_the_model_and_rng_exactly_as_they_were(mode):
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.normal(2.0, 3.0, size=(64, 4)), dtype=torch.float32)  # BN stats would move
+    y = torch.as_tensor(rng.integers(0, 3, 64))
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3))
+    F.cross_entropy(model(X), y).backward()  # the user's own gradients in .grad
+    model.train(mode != "eval")
+    if mode == "mixed":
+        model[1].eval()  # a frozen batch norm must stay frozen
+    before = _user_state(model)
+    norms = mon.layer_gradient_norms(model, X, y, F.cross_entropy)
+    _assert_same(before, _user_state(model))
+    assert norms.shape == (2,) and np.all(norms > 0)
+
+
+def test_layer_gradient_norms_measures_in_training_mode_whatever_the_models_mode():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+    X, y = torch.randn(32, 4) * 3 + 2, torch.randn(32, 1)
+    in_train = mon.layer_gradient_norms(model.train(), X, y)
+    in_eval = mon.layer_gradient_norms(model.eval(), X, y)
+    np.testing.assert_array_equal(in_train, in_eval)  # same mode, same dropout masks (random_state)
+    assert not model.training
+
+
+def test_layer_gradient_norms_takes_numpy_and_lists_and_names_bad_input():
+    torch.manual_seed(0)
+    model = MLP(2, 1, width=8, depth=2)
+    X, y = np.random.default_rng(0).normal(size=(16, 2)), np.ones((16, 1))
+    from_numpy = mon.layer_gradient_norms(model, X, y)
+    from_lists = mon.layer_gradient_norms(model, X.tolist(), y.tolist())
+    from_tensors = mon.layer_gradient_norms(model, torch.as_tensor(X, dtype=torch.float32),
+                                            torch.ones(16, 1))
+    np.testing.assert_allclose(from_numpy, from_tensors)
+    np.testing.assert_allclose(from_lists, from_tensors)
+    with pytest.raises(TypeError, match=r"X must be a tensor, numpy array or list of numbers.*str"):
+        mon.layer_gradient_norms(model, "abc", y)
+    with pytest.raises(TypeError, match=r"^y must be"):
+        mon.layer_gradient_norms(model, X, [["a"]] * 16)

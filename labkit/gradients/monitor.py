@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labkit.arguments import check_bool, check_int, check_interval, check_random_state
+from labkit.arguments import check_bool, check_int, check_interval, check_random_state, to_numpy
 from labkit.models import ACTIVATIONS, MLP
 from labkit.runtime import seeded
 
@@ -233,24 +233,55 @@ def _pick_modules(model: nn.Module, modules) -> list[tuple[str, nn.Module]]:
 
 # ---------------------------------------------------------------- demonstrations at initialization
 
-def layer_gradient_norms(model, X, y, loss_fn=None) -> np.ndarray:
+def layer_gradient_norms(model, X, y, loss_fn=None, *, random_state=0) -> np.ndarray:
     """The gradient norm of each Linear/Conv2d weight after one backward pass, first layer first.
 
-    Runs on ``model`` itself in training mode and clears its gradients afterwards (the
-    weights are not changed). ``loss_fn(outputs, y)`` defaults to ``F.mse_loss``.
+    Measured in training mode, since that is what training sees (dropout on, batch norm
+    using the batch's statistics), whatever mode ``model`` is in; dropout draws from
+    ``random_state``. ``model`` is left exactly as it was: weights, buffers (batch norm's
+    running statistics), ``.grad``, each module's train/eval flag, and torch's global RNG.
+    ``X`` and ``y`` may be tensors, numpy arrays or lists. ``loss_fn(outputs, y)``
+    defaults to ``F.mse_loss``.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
     if not layers:
         raise ValueError(f"model has no Linear or Conv2d layer to measure: {model!r}")
-    model.zero_grad(set_to_none=True)
-    (loss_fn or F.mse_loss)(model(X), y).backward()
-    # in float64: an exploding net's gradients square to more than float32 can hold
-    norms = np.array([m.weight.grad.double().norm().item() if m.weight.grad is not None else 0.0
-                      for m in layers])
-    model.zero_grad(set_to_none=True)
-    return norms
+    device = next(model.parameters()).device
+    X, y = _as_tensor("X", X, device), _as_tensor("y", y, device)
+    state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
+    grads = [(p, p.grad) for p in model.parameters()]
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        with seeded(random_state):
+            for p, _ in grads:
+                p.grad = None
+            model.train()
+            (loss_fn or F.mse_loss)(model(X), y).backward()
+        # in float64: an exploding net's gradients square to more than float32 can hold
+        return np.array([m.weight.grad.double().norm().item() if m.weight.grad is not None else 0.0
+                         for m in layers])
+    finally:  # put back exactly what the user had
+        with torch.no_grad():
+            for key, value in model.state_dict(keep_vars=True).items():
+                value.copy_(state[key])
+        for p, grad in grads:
+            p.grad = grad
+        for m, training in modes:
+            m.training = training
+
+
+def _as_tensor(name: str, value, device) -> torch.Tensor:
+    """A tensor as it is; numpy arrays and lists as float32 (floats) or int64 (integer labels)."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    array = to_numpy(name, value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a tensor, numpy array or list of numbers, "
+                        f"got {type(value).__name__} with dtype {array.dtype}")
+    dtype = torch.float32 if array.dtype.kind == "f" else torch.int64
+    return torch.as_tensor(array, dtype=dtype, device=device)
 
 
 def gradient_norms_at_init(configs: dict, *, depth=10, width=64, n_samples=256, random_state=0) -> dict:
