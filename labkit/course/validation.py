@@ -8,7 +8,7 @@ __all__ = ["exercises", "PRACTICES", "GAP_CHOICES"]
 
 PRACTICES = (
     "fit the scaler on the training part only",
-    "standardise every run with its own mean and std, validation runs included",
+    "standardise every run's target with that run's own mean and std, validation runs included",
     "split rows at random when every sample was logged three times",
     "split by sample id when every sample was logged three times",
     "validate a forecast on days picked at random between training days",
@@ -59,12 +59,12 @@ def exercises(optimism=None, splits=None, horizons=None) -> ExerciseSet:
             check=expect_set(_LEAKY, PRACTICES),
             hint="For each practice ask: does the validation (or test) score use something that would not "
                  "be known when the model meets truly new data? Four of the eight do.",
-            solution="The leaky ones: standardising each run with its own statistics (the validation "
-                     "run's targets set its offset), splitting copied rows at random (copies of a "
-                     "validation row sit in training), validating a forecast on days between training "
-                     "days (the neighbours give the answer away), and choosing epochs by the test score "
-                     "(the test set becomes a second validation set). The other four are the honest "
-                     "versions.",
+            solution="The leaky ones: standardising each run's target with that run's own mean and "
+                     "std (the validation run's own mean gives away its offset), splitting copied rows "
+                     "at random (copies of a validation row sit in training), validating a forecast "
+                     "on days between training days (the neighbours give the answer away), and "
+                     "choosing epochs by the test score (the test set becomes a second validation "
+                     "set). The other four are the honest versions.",
         ),
         Exercise(
             "q4",

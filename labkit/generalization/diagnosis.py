@@ -72,7 +72,10 @@ SOURCES = {
         "Tricks of the trade', slide 'Tuning the Learning Rate' (too high a rate goes astray); Bethany "
         "Lusch, 'Best Practices for Deep Learning for Science', slides 'Making the optimization "
         "easier' (rescale each feature) and 'Troubleshooting' (clean data, exploding gradients). "
-        "Gradient clipping is common practice, not from these slides."),
+        "Gradient clipping: 'What should I do when my neural network doesn't learn?', answer on "
+        "Cross Validated, post 352037, section 'Non-convex optimization is hard' (it rescales the "
+        "gradient norm above a threshold; the author found 0.25 worked much better than 1.0 for "
+        "an LSTM)."),
     "ABOUT_RIGHT_REMEDIES": (
         "Bethany Lusch, 'Best Practices for Deep Learning for Science', slide 'Primary Tool: "
         "Validation Data' (look at the test data only at the very end)."),

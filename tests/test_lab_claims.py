@@ -1,0 +1,86 @@
+"""Numbers the labs' prose states, computed with labkit so the text and the code cannot drift."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from labkit.course.validation import _LEAKY, PRACTICES
+from labkit.generalization import Settings, diagnose, run_settings
+from labkit.generalization.diagnosis import SOURCES
+from labkit.models import MLP, n_parameters
+
+LABS = Path(__file__).resolve().parents[1] / "labs"
+
+
+def _cells(name):
+    return json.loads((LABS / name).read_text(encoding="utf-8"))["cells"]
+
+
+def _markdown(name):
+    return "\n".join("".join(c["source"]) for c in _cells(name) if c["cell_type"] == "markdown")
+
+
+def _code_cell_containing(name, text):
+    (source,) = ["".join(c["source"]) for c in _cells(name)
+                 if c["cell_type"] == "code" and text in "".join(c["source"])]
+    return source
+
+
+def test_lab05_single_batch_network_has_about_2300_parameters():
+    assert "net = MLP(2, 2, width=32, depth=3)" in _code_cell_containing(
+        "05_debugging_training.ipynb", "Xb, yb =")
+    count = n_parameters(MLP(2, 2, width=32, depth=3))
+    assert count == 2274
+    text = _markdown("05_debugging_training.ipynb")
+    assert "about 2,300 parameters" in text and f"{count:,}" in text
+    assert "a few hundred" not in text
+
+
+def test_lab01_first_three_fixes_take_training_error_from_20_to_0_8_percent():
+    tree = ast.parse(_code_cell_containing("01_underfitting_overfitting.ipynb", "steps = ["))
+    (assign,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "steps"]
+    steps = ast.literal_eval(assign.value)  # the lab's table, read, not run
+    trains = [train for _, train, _ in steps[:4]]
+    assert trains == [0.20, 0.07, 0.03, 0.008]
+    assert diagnose(*steps[3][1:], goal_error=0.01).regime == "overfitting"  # training error meets the goal
+    assert all("underfitting" in diagnose(*s[1:], goal_error=0.01).regime for s in steps[:3])
+    assert "20% to 7%,\n3% and finally 0.8%" in _markdown("01_underfitting_overfitting.ipynb")
+
+
+@pytest.fixture(scope="module")
+def top_rate_runs():
+    """The playground's defaults at the top of its learning-rate slider (10**0.5), as the lab runs it."""
+    epochs = 50  # the lab's fast size, pick(300, 50); at 300 epochs Adam underfits as well
+    return {opt: run_settings(Settings(optimizer=opt, lr=10 ** 0.5, epochs=epochs))
+            for opt in ("adam", "sgd")}
+
+
+def test_lab01_adam_at_the_top_rate_does_not_diverge_but_underfits(top_rate_runs):
+    sgd, adam = top_rate_runs["sgd"], top_rate_runs["adam"]
+    assert sgd.diagnosis is None  # diverged: the panel says so
+    assert adam.diagnosis is not None  # Adam does not blow up ...
+    assert adam.diagnosis.regime != "about right"  # ... but it does not fit well either
+    assert "underfitting" in adam.diagnosis.regime
+    assert "survives even that rate" not in _markdown("01_underfitting_overfitting.ipynb")
+
+
+def test_lab02_q3_leaky_scaling_names_the_target():
+    leaky_scaling = [p for p in _LEAKY if p.startswith("standardise every run")]
+    assert len(leaky_scaling) == 1 and "target" in leaky_scaling[0]
+    assert leaky_scaling[0] in PRACTICES
+
+
+def test_lab04_gradcheck_and_tf32_text():
+    text = _markdown("04_gradient_checks.ipynb")
+    assert "torch.backends.cuda.matmul.fp32_precision" in text
+    assert "fast_mode" in text
+    assert "in float64 with eps" not in text
+
+
+def test_clipping_source_is_the_cross_validated_answer():
+    entry = SOURCES["DIVERGED_REMEDIES"]
+    assert "352037" in entry and "0.25" in entry and "not from these slides" not in entry
