@@ -165,19 +165,36 @@ def evaluating(model):
         model.train(was_training)
 
 
-def _check_data(model, name: str, data, task: str | None, device) -> tuple[str, torch.Tensor, torch.Tensor]:
-    """Checked (task, X, y), the tensors on ``device``; two samples run through ``model`` to fail early."""
-    task = check_choice("task", _infer_task(_unpack(name, data)[1]) if task is None else task, TASKS)
-    X, y = _pair(name, data, task, device)
+def _try_model(model, name: str, X: torch.Tensor) -> torch.Tensor:
+    """The model's outputs for two samples of ``X``, or a ValueError that names ``X`` and its shape.
+
+    fit, evaluate and predict all check their X here, so they fail alike and early. Every
+    model labkit trains gives one row of outputs per sample, (N, n_outputs).
+    """
     try:
         with evaluating(model):
             out = model(X[:2])
     except RuntimeError as error:
-        raise ValueError(f"model cannot take {name} X of shape {tuple(X.shape)}: {error}") from error
+        raise ValueError(f"model cannot take {name} of shape {tuple(X.shape)}: {error}") from error
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        hint = (f"; for a model of vectors pass {name} as (n_samples, n_features), "
+                f"e.g. shape {(X.shape[0], int(np.prod(X.shape[1:])))}" if X.dim() > 2 else "")
+        raise ValueError(f"model gives outputs of shape {got} for two samples of {name} with shape "
+                         f"{tuple(X.shape)}; labkit needs one row of outputs per sample, "
+                         f"(n_samples, n_outputs){hint}")
+    return out
+
+
+def _check_data(model, name: str, data, task: str | None, device) -> tuple[str, torch.Tensor, torch.Tensor]:
+    """Checked (task, X, y), the tensors on ``device``; two samples run through ``model`` to fail early."""
+    task = check_choice("task", _infer_task(_unpack(name, data)[1]) if task is None else task, TASKS)
+    X, y = _pair(name, data, task, device)
+    out = _try_model(model, f"{name} X", X)
     if task == "regression" and out.shape[1:] != y.shape[1:]:
         raise ValueError(f"model gives outputs of shape {tuple(out.shape[1:])} per sample, "
                          f"but {name} y has shape {tuple(y.shape[1:])} per sample")
-    if task == "classification" and (out.dim() != 2 or out.shape[1] <= int(y.max())):
+    if task == "classification" and out.shape[1] <= int(y.max()):
         raise ValueError(f"model gives {tuple(out.shape[1:])} scores per sample, but {name} y has "
                          f"labels up to {int(y.max())}; it needs one output per class (integer y means "
                          "classification: pass float y or task='regression' for regression)")
@@ -390,6 +407,7 @@ def predict(model, X, *, classes: bool = False, device=None) -> np.ndarray:
     """
     classes = check_bool("classes", classes)
     X = _features("X", X).to(_place(model, device))
+    _try_model(model, "X", X)  # the same check as fit's and evaluate's
     with evaluating(model):
         out = model(X)
     return (out.argmax(1) if classes else out).cpu().numpy()

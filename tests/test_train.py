@@ -527,3 +527,28 @@ def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode():
     with pytest.raises(RuntimeError), evaluating(model):
         raise RuntimeError("inside")
     assert not model.training  # restored to eval, as it was, even after an error
+
+
+def test_predict_checks_x_as_fit_and_evaluate_do():
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    X, y = np.ones((30, 3)), np.ones((30, 1))
+    messages = []
+    calls = (lambda: fit(model, (X, y), epochs=1), lambda: evaluate(model, (X, y)), lambda: predict(model, X))
+    pattern = r"model cannot take (train |data )?X of shape \(30, 3\): "
+    for call in calls:
+        with pytest.raises(ValueError, match=pattern) as err:
+            call()
+        messages.append(str(err.value).split(": ", 1)[1])
+    assert len(set(messages)) == 1  # one checking path: the same reason from all three
+
+
+def test_predict_evaluate_and_fit_reject_x_that_gives_more_than_one_row_per_sample():
+    model = nn.Linear(1, 1)  # takes (30, 1, 1) but answers (30, 1, 1), not (30, n_outputs)
+    X = np.ones((30, 1, 1))
+    for call in (lambda: predict(model, X), lambda: evaluate(model, (X, np.ones((30, 1)))),
+                 lambda: fit(model, (X, np.ones((30, 1))), epochs=1)):
+        with pytest.raises(ValueError, match=r"outputs of shape \(2, 1, 1\).*X with shape \(30, 1, 1\).*"
+                                             r"one row of outputs per sample.*e\.g\. shape \(30, 1\)"):
+            call()
+    assert predict(model, X.reshape(30, 1)).shape == (30, 1)
