@@ -155,6 +155,7 @@ def group_split(X, y, groups, *, fractions=(0.7, 0.2, 0.1), random_state=None) -
     if groups.ndim != 1:
         raise ValueError(f"groups must have shape (n_samples,), one label per row; got shape {groups.shape}")
     check_same_length(X=X, y=y, groups=groups)
+    _check_no_missing_groups(groups)
     fractions = _check_fractions(fractions)
     rng = check_random_state("random_state", random_state)
     # Shuffle the distinct groups and deal them out. scikit-learn's GroupShuffleSplit
@@ -163,7 +164,28 @@ def group_split(X, y, groups, *, fractions=(0.7, 0.2, 0.1), random_state=None) -
     n_train, n_val, _ = _part_sizes(len(names), fractions, "n_groups")
     parts = np.split(names, [n_train, n_train + n_val])
     train, val, test = (rng.permutation(np.flatnonzero(np.isin(groups, part))) for part in parts)
+    # every row in exactly one part, and no part that should hold rows left empty
+    sizes = {"train": len(train), "val": len(val), "test": len(test)}
+    if sum(sizes.values()) != len(groups) or not sizes["train"] or not sizes["val"] or (
+            fractions[2] > 0 and not sizes["test"]):
+        raise ValueError(f"groups could not be dealt into fractions={fractions}: rows per part {sizes} "
+                         f"for {len(groups)} rows; check that groups holds one plain label per row")
     return _take(X, y, groups, train, val, test)
+
+
+def _check_no_missing_groups(groups: np.ndarray) -> None:
+    """NaN or None never equals itself, so a row labelled with it would belong to no part."""
+    if groups.dtype.kind in "fc":
+        missing = np.isnan(groups)
+    elif groups.dtype.kind == "O":
+        missing = np.array([g is None or (isinstance(g, float) and g != g) for g in groups], dtype=bool)
+    else:
+        return
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(f"groups must hold a label for every row, got NaN or None in {len(rows)} row(s) "
+                         f"(rows {rows[:5].tolist()}{' ...' if len(rows) > 5 else ''}); "
+                         "give those rows a group or drop them first")
 
 
 # ---------------------------------------------------------------- scaling

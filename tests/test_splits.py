@@ -182,3 +182,24 @@ def test_bad_scale_arguments():
         splits.scale((X10, Y10))
     with pytest.raises(ValueError, match="method must be one of 'standard', 'minmax'"):
         splits.scale(split, method="robust")
+
+
+@pytest.mark.parametrize("groups", [
+    np.array([0.0, 0.0, 1.0, 1.0, 2.0, 2.0, np.nan, np.nan, 3.0, 3.0]),
+    np.array(["a", "a", "b", "b", "c", "c", None, None, "d", "d"], dtype=object),
+    [0, 0, 1, 1, 2, 2, float("nan"), float("nan"), 3, 3],
+])
+def test_group_split_rejects_missing_group_labels_instead_of_dropping_rows(groups):
+    X, y = np.arange(10.0)[:, None], np.arange(10.0)
+    expected = r"groups must hold a label for every row.*2 row\(s\) \(rows \[6, 7\]\)"
+    with pytest.raises(ValueError, match=expected):
+        splits.group_split(X, y, groups, fractions=(0.5, 0.5, 0.0), random_state=0)
+
+
+def test_group_split_never_returns_an_empty_part_and_keeps_every_row():
+    X, y = np.arange(12.0)[:, None], np.arange(12.0)
+    groups = np.repeat([0.5, 1.5, 2.5, 3.5], 3)
+    for seed in range(20):
+        split = splits.group_split(X, y, groups, fractions=(0.5, 0.25, 0.25), random_state=seed)
+        parts = (split.X_train, split.X_val, split.X_test)
+        assert all(len(part) for part in parts) and sum(map(len, parts)) == 12
