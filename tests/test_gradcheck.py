@@ -230,3 +230,15 @@ def test_verdict_bands_and_their_argument():
         gc.verdict("small")
     with pytest.raises(ValueError, match="rtol must be at least 0"):
         pitfalls.compare_with_torch(*gc.demo_problem(), rtol=-1.0)
+
+
+@pytest.mark.parametrize(("hs", "error", "shown"), [
+    ("abc", TypeError, "got the string 'abc'"),
+    ([1e-3, "x"], TypeError, "got \\[0.001, 'x'\\]"),
+    ([[1e-3]], ValueError, "got shape \\(1, 1\\)"),
+    ([1e-3, float("nan")], ValueError, "got \\[0.001, nan\\]"),
+    ([], ValueError, "got \\[\\]"),
+])
+def test_step_size_sweep_names_hs_and_shows_the_value(hs, error, shown):
+    with pytest.raises(error, match=rf"^hs must be a non-empty list of positive step sizes.*{shown}"):
+        pitfalls.step_size_sweep(*gc.demo_problem(activation="tanh"), hs=hs)

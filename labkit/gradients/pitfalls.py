@@ -52,9 +52,7 @@ def step_size_sweep(model, *data, hs=None, dtype=torch.float64, max_entries=5, r
     """
     if hs is None:
         hs = np.logspace(-13, -1, 25) if dtype == torch.float64 else np.logspace(-8, 0, 17)
-    hs = np.asarray(hs, dtype=np.float64).reshape(-1)
-    if hs.size == 0 or not np.all(np.isfinite(hs)) or hs.min() <= 0:
-        raise ValueError(f"hs must be a non-empty list of positive step sizes, got {hs!r}")
+    hs = _check_step_sizes(hs)
     errors = np.empty(len(hs))
     for i, h in enumerate(hs):
         report = check_gradients(model, *data, dtype=dtype, h=float(h), max_entries=max_entries,
@@ -64,6 +62,23 @@ def step_size_sweep(model, *data, hs=None, dtype=torch.float64, max_entries=5, r
             raise ValueError(f"cannot sweep h: {reasons}")
         errors[i] = report.max_rel_error
     return hs, errors
+
+
+def _check_step_sizes(hs) -> np.ndarray:
+    """``hs`` as a 1-D float array of finite positive step sizes, or an error naming ``hs``."""
+    allowed = "a non-empty list of positive step sizes such as [1e-6, 1e-4, 1e-2]"
+    if isinstance(hs, (str, bytes)):
+        raise TypeError(f"hs must be {allowed}, got the string {hs!r}")
+    try:
+        array = np.asarray(hs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"hs must be {allowed}, got {hs!r}") from None
+    if array.ndim > 1:
+        raise ValueError(f"hs must be {allowed} (1-D), got shape {array.shape}")
+    array = array.reshape(-1)
+    if array.size == 0 or not np.all(np.isfinite(array)) or array.min() <= 0:
+        raise ValueError(f"hs must be {allowed}, got {hs!r}")
+    return array
 
 
 def kink_false_alarm(offset=5e-7, *, h=1e-6) -> GradCheckReport:
