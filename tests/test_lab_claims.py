@@ -48,7 +48,8 @@ def test_lab01_first_three_fixes_take_training_error_from_20_to_0_8_percent():
     assert trains == [0.20, 0.07, 0.03, 0.008]
     assert diagnose(*steps[3][1:], goal_error=0.01).regime == "overfitting"  # training error meets the goal
     assert all("underfitting" in diagnose(*s[1:], goal_error=0.01).regime for s in steps[:3])
-    assert "20% to 7%,\n3% and finally 0.8%" in _markdown("01_underfitting_overfitting.ipynb")
+    text = " ".join(_markdown("01_underfitting_overfitting.ipynb").split())
+    assert "20% to 7%, 3% and finally 0.8%" in text
 
 
 @pytest.fixture(scope="module")
