@@ -10,8 +10,9 @@ from labkit.debugging.bugzoo import BUGS, Bug, CatchMatrix, Setup, catch_matrix,
 from labkit.debugging.checklist import CHECKS, CheckSpec, explain_checks
 from labkit.debugging.doctor import doctor, standard_step
 from labkit.debugging.report import Check, DoctorReport, fail
+from labkit.debugging.targets import Target, describe_target
 
 __all__ = [
     "BUGS", "Bug", "CHECKS", "CatchMatrix", "Check", "CheckSpec", "DoctorReport", "Setup", "catch_matrix",
-    "doctor", "explain_checks", "fail", "get_bug", "standard_step",
+    "Target", "describe_target", "doctor", "explain_checks", "fail", "get_bug", "standard_step",
 ]

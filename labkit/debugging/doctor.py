@@ -32,6 +32,7 @@ from torch import nn
 from labkit.arguments import check_choice, check_float, check_int, to_numpy
 from labkit.debugging.checklist import CHECKS, CheckSpec
 from labkit.debugging.report import Check, DoctorReport
+from labkit.debugging.targets import Target, describe_target
 from labkit.runtime import seeded
 
 __all__ = ["doctor", "standard_step"]
@@ -50,8 +51,10 @@ def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=N
            lr=1e-2, steps=150, batch_size=16, random_state=0) -> DoctorReport:
     """Run every check of :data:`~labkit.debugging.checklist.CHECKS` on deep copies of ``model`` with (X, y).
 
-    ``loss_fn(outputs, y) -> scalar``; None picks ``F.cross_entropy`` for integer y and
-    ``F.mse_loss`` otherwise (``task`` None infers the task the same way). Training
+    ``loss_fn(outputs, y) -> scalar``; None picks cross-entropy for class indices and
+    ``F.mse_loss`` otherwise. The task, the targets' format and the error measure come from the
+    loss and the targets' shape (:func:`labkit.debugging.targets.describe_target`); ``task``
+    only decides for a loss the doctor does not know, and the report notes it. y is never cast. Training
     checks build an optimizer with ``optimizer_fn(model)`` (default Adam with ``lr``) and
     take steps with ``step_fn(model, optimizer, X, y, loss_fn) -> loss`` (default
     :func:`standard_step`). ``overfit_batch`` trains ``steps`` steps on the first
@@ -69,7 +72,7 @@ def doctor(model, X, y, loss_fn=None, *, task=None, optimizer_fn=None, step_fn=N
         # F.mse_loss warns about (N, 1) vs (N,): the "shapes" check explains it instead
         warnings.filterwarnings("ignore", message="Using a target size")
         checks = _run_all(case)
-    return DoctorReport(checks, time.perf_counter() - start)
+    return DoctorReport(checks, time.perf_counter() - start, [case.target.note] if case.target.note else [])
 
 
 @dataclasses.dataclass
@@ -82,7 +85,7 @@ class _Case:
     y: torch.Tensor
     loss_fn: object
     task: str
-    kind: str  # "cross_entropy", "nll", "mse" or "custom"
+    kind: str  # the loss: "cross_entropy", "nll", "bce_logits", "bce", "mse", "l1", ... or "custom"
     optimizer_fn: object
     step_fn: object
     preprocess: object
@@ -90,6 +93,8 @@ class _Case:
     steps: int
     batch_size: int
     seed: int
+    target: Target  # task, loss kind, target format and what could not be derived
+    handed_in_training: bool  # the caller's model.training: a step_fn that never calls train() keeps it
 
     @classmethod
     def build(cls, model, X, y, loss_fn, task, optimizer_fn, step_fn, preprocess, lr, steps, batch_size,
@@ -110,19 +115,17 @@ class _Case:
         if len(X) != len(y) or len(X) == 0:
             raise ValueError(f"X and y must hold the same number of samples (at least 1), "
                              f"got {len(X)} and {len(y)}")
-        integer = not y.is_floating_point()
-        task = check_choice("task", task or ("classification" if integer else "regression"),
-                            ("classification", "regression"))
-        if task == "classification" and y.is_floating_point() and torch.equal(y, y.round()):
-            y = y.long()  # labels stored as floats (1.0, 2.0): cross-entropy wants integers
+        if task is not None:
+            task = check_choice("task", task, ("classification", "regression"))
         if loss_fn is None:
-            loss_fn = F.cross_entropy if task == "classification" else F.mse_loss
+            loss_fn = _default_loss(task, y)
+        target = describe_target(loss_fn, y, task)
         lr = check_float("lr", lr, min_value=0.0, strict_min=True)
         steps = check_int("steps", steps, min_value=1)
         batch_size = check_int("batch_size", batch_size, min_value=1)
         seed = check_int("random_state", seed, min_value=0)
-        return cls(template, X, y, loss_fn, task, _loss_kind(loss_fn), optimizer_fn, step_fn, preprocess,
-                   lr, steps, batch_size, seed)
+        return cls(template, X, y, loss_fn, target.task, target.kind, optimizer_fn, step_fn, preprocess,
+                   lr, steps, batch_size, seed, target, model.training)
 
     def fresh(self) -> nn.Module:
         return copy.deepcopy(self.template).train()
@@ -167,12 +170,21 @@ def _as_tensor(name, value, dtype, device, keep_integers=True) -> torch.Tensor:
     return tensor.to(device, torch.int64 if array.dtype.kind != "f" and keep_integers else dtype)
 
 
-def _loss_kind(loss_fn) -> str:
-    for kind, functional, module in (("cross_entropy", F.cross_entropy, nn.CrossEntropyLoss),
-                                     ("nll", F.nll_loss, nn.NLLLoss), ("mse", F.mse_loss, nn.MSELoss)):
-        if loss_fn is functional or isinstance(loss_fn, module):
-            return kind
-    return "custom"
+def _default_loss(task, y):
+    """The doctor's own loss when none is given: cross-entropy for classes, MSE for values."""
+    if task == "regression" or (task is None and y.is_floating_point()):
+        return F.mse_loss
+    if y.is_floating_point() and y.dim() == 1:
+        return _cross_entropy_on_indices  # class indices stored as floats (1.0, 2.0)
+    return F.cross_entropy
+
+
+def _cross_entropy_on_indices(out, y):
+    """F.cross_entropy for class indices stored as floats: the doctor's default loss converts its copy."""
+    return F.cross_entropy(out, y.long())
+
+
+_cross_entropy_on_indices.doctor_kind = "cross_entropy"
 
 
 def _run_all(case: _Case) -> list[Check]:

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import torch
+from torch import nn
 
 from labkit.debugging.report import Check, fail
 
@@ -77,6 +78,9 @@ def shapes(case) -> Check:
     o, y = out[:n], case.y[:n]
     full = case.loss_fn(o, y).item()
     per = np.array([case.loss_fn(o[i:i + 1], y[i:i + 1]).item() for i in range(n)])
+    weights = _sample_weights(case, y)  # class weights and ignore_index make the mean a weighted one
+    if weights is not None:
+        per = per[weights > 0] * weights[weights > 0] * (weights > 0).sum() / weights.sum()
     if not (math.isfinite(full) and np.isfinite(per).all()):
         return Check("shapes", "skip", "NaN or Inf in the losses (see finite)")
     sizes = f"outputs {tuple(out.shape)}, targets {tuple(case.y.shape)}"
@@ -92,6 +96,21 @@ def shapes(case) -> Check:
                 f"of the per-sample losses: the loss mixes samples ({sizes})")
 
 
+def _sample_weights(case, y) -> np.ndarray | None:
+    """Each sample's weight in a cross-entropy or NLL mean over class indices (class weights,
+    ignore_index), or None where every sample counts the same."""
+    weight, index = getattr(case.loss_fn, "weight", None), getattr(case.loss_fn, "ignore_index", -100)
+    if case.kind not in ("cross_entropy", "nll") or case.target.form != "index" or \
+            getattr(case.loss_fn, "reduction", "mean") != "mean":
+        return None
+    labels = y.long()
+    keep = (labels != index).double()
+    if weight is None and bool(keep.all()):
+        return None
+    w = weight.double()[labels.clamp(0, len(weight) - 1)] if weight is not None else torch.ones_like(keep)
+    return (w * keep).cpu().numpy()
+
+
 def init_loss(case) -> Check:
     """The loss at initialization against its expected value: -log(1/C) or Var(y)."""
     out, loss = case.forward
@@ -105,6 +124,10 @@ def init_loss(case) -> Check:
         expected = math.log(out.shape[1])
         low, high = 0.5 * expected, 1.5 * expected
         found = f"loss at init {value:.4g}; expected about -log(1/{out.shape[1]}) = {expected:.4g}"
+    elif case.kind in ("bce_logits", "bce") and getattr(case.loss_fn, "pos_weight", None) is None:
+        expected = math.log(2)
+        low, high = 0.5 * expected, 1.5 * expected
+        found = f"loss at init {value:.4g}; expected about log(2) = {expected:.4g} (outputs near 1/2)"
     elif case.kind == "mse":
         var, msq = case.y.double().var().item(), case.y.double().pow(2).mean().item()
         low, high = 0.5 * var, 2 * max(var, msq) + 1e-12
@@ -112,7 +135,7 @@ def init_loss(case) -> Check:
                 "if the outputs start near 0)"
     else:
         return Check("init_loss", "skip", f"loss at init {value:.4g}, not negative; the expected value is "
-                     "known for cross-entropy, NLL and MSE only")
+                     "known for cross-entropy, NLL, binary cross-entropy and MSE only")
     if low <= value <= high:
         return Check("init_loss", "pass", found)
     return fail("init_loss", f"{found}, want within [{low:.3g}, {high:.3g}]")
@@ -121,8 +144,11 @@ def init_loss(case) -> Check:
 def logits(case) -> Check:
     """Probabilities fed to a loss that expects logits (or log-probabilities, for NLL)."""
     out = case.forward[0]
+    last = _last_squash(case.template)
+    if case.kind == "bce_logits":
+        return _binary_logits(out, last)
     if case.task != "classification" or out.dim() != 2 or case.kind not in ("cross_entropy", "nll"):
-        return Check("logits", "skip", "for (N, C) outputs into F.cross_entropy or F.nll_loss only")
+        return Check("logits", "skip", "for outputs into cross-entropy, NLL or BCEWithLogitsLoss only")
     o = out.double()
     in01 = bool(((o >= 0) & (o <= 1)).all())
     rows, cols = (torch.allclose(o.sum(d), torch.ones_like(o.sum(d)), atol=1e-3) for d in (1, 0))
@@ -143,6 +169,30 @@ def logits(case) -> Check:
     if in01:  # a fresh network's small logits can all land in [0, 1] by chance: a caution, not a failure
         return Check("logits", "pass", f"outputs lie in [0, 1] (range {low:.3g} to {high:.3g}) but do not "
                      "sum to 1: fine for fresh logits; if a sigmoid made them, return the scores before it")
+    return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
+
+
+def _last_squash(model) -> str | None:
+    """The name of the model's last module if it is a sigmoid or softmax, else None."""
+    leaves = [(n, m) for n, m in model.named_modules() if not list(m.children())]
+    if leaves and isinstance(leaves[-1][1], (nn.Sigmoid, nn.Softmax, nn.LogSoftmax)):
+        return f"{leaves[-1][0]} ({type(leaves[-1][1]).__name__})"
+    return None
+
+
+def _binary_logits(out, last) -> Check:
+    """Outputs into BCEWithLogitsLoss: logits, not a sigmoid's probabilities (the loss applies one)."""
+    low, high = out.min().item(), out.max().item()
+    if last is not None:
+        return Check("logits", "fail", f"the model ends in {last}, and BCEWithLogitsLoss applies a sigmoid "
+                     f"itself: outputs in [{low:.3g}, {high:.3g}] are squashed twice, so the loss flattens "
+                     "and every output reads as class 1",
+                     "Return the scores before the sigmoid: BCEWithLogitsLoss applies it itself (and is "
+                     "stabler than BCELoss on a sigmoid). Keep the sigmoid for predictions only.")
+    if low >= 0 and high <= 1:
+        return Check("logits", "pass", f"outputs lie in [0, 1] (range {low:.3g} to {high:.3g}): fine for "
+                     "fresh logits; if a sigmoid made them, return the scores before it (overfit_batch "
+                     "shows it: a sigmoid's outputs never go below 0)")
     return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
 
 

@@ -14,7 +14,8 @@ __all__ = ["Check", "DoctorReport", "fail"]
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """One line of the report: ``status`` is "pass", "fail" or "skip"."""
+    """One line of the report: ``status`` is "pass", "caution" (passed, with something to look at),
+    "fail" or "skip"."""
 
     name: str
     status: str
@@ -33,6 +34,11 @@ class DoctorReport:
 
     checks: list[Check]
     seconds: float
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the doctor could not derive
+
+    @property
+    def cautions(self) -> list[str]:
+        return [c.name for c in self.checks if c.status == "caution"]
 
     @property
     def ok(self) -> bool:
@@ -50,16 +56,18 @@ class DoctorReport:
 
     def __repr__(self) -> str:
         verdict = "all checks passed" if self.ok else f"{len(self.failed)} failed: {', '.join(self.failed)}"
-        lines = [f"Doctor ({self.seconds:.2f} s): {verdict}"]
+        if self.cautions:
+            verdict += f"; {len(self.cautions)} caution: {', '.join(self.cautions)}"
+        lines = [f"Doctor ({self.seconds:.2f} s): {verdict}"] + [f"note: {note}" for note in self.notes]
         for c in self.checks:
             lines.append(f"[{c.status.upper() if c.status == 'fail' else c.status}] {c.name}: {c.message}")
-            if c.status == "fail" and c.advice:
+            if c.status in ("fail", "caution") and c.advice:
                 lines.append(f"       advice: {c.advice}")
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        icons = {"pass": "pass", "fail": "**FAIL**", "skip": "skip"}
+        icons = {"pass": "pass", "caution": "*caution*", "fail": "**FAIL**", "skip": "skip"}
         lines = ["| check | status | finding | advice |", "|---|---|---|---|"]
-        lines += [f"| {c.name} | {icons[c.status]} | {c.message} | {c.advice if c.status == 'fail' else ''} |"
-                  for c in self.checks]
+        lines += [f"| {c.name} | {icons[c.status]} | {c.message} | "
+                  f"{c.advice if c.status in ('fail', 'caution') else ''} |" for c in self.checks]
         return "\n".join(lines)

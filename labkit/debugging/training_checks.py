@@ -21,6 +21,7 @@ import torch
 
 from labkit.arguments import to_numpy
 from labkit.debugging.report import Check, fail
+from labkit.debugging.targets import class_labels, error_rate
 from labkit.train import evaluating
 
 __all__ = ["grads_reach", "params_change", "grads_reset", "overfit_batch", "labels_signal", "preprocess"]
@@ -39,12 +40,45 @@ def grads_reach(case) -> Check:
     if not grads:
         return fail("grads_reach", "the model has no trainable parameters")
     missing = [n for n, g in grads.items() if g is None]
-    zero = [n for n, g in grads.items() if g is not None and not g.any()]
+    bad = [n for n, g in grads.items() if g is not None and not torch.isfinite(g).all()]
+    zero = [n for n, g in grads.items() if g is not None and n not in bad and not g.any()]
+    if bad:  # before the rest: a NaN gradient is neither zero nor a signal
+        loss = case.forward[1].item()
+        return Check("grads_reach", "fail", f"NaN or Inf in the gradients of {', '.join(bad)}, although the "
+                     f"loss ({loss:.4g}) is finite", _NONFINITE)
     if not missing and not zero:
-        return Check("grads_reach", "pass", f"all {len(grads)} parameter tensors get a non-zero gradient")
+        message = f"all {len(grads)} trainable parameter tensors get a non-zero gradient"
+        return _with_frozen(case, Check("grads_reach", "pass", message))
     found = [f"no gradient (grad is None: not used by the loss) for {', '.join(missing)}"] if missing else []
     found += [f"an all-zero gradient for {', '.join(zero)}"] if zero else []
-    return fail("grads_reach", "; ".join(found))
+    return _with_frozen(case, fail("grads_reach", "; ".join(found)))
+
+
+_NONFINITE = ("The forward pass is finite but its derivative is not: look for sqrt, log, pow or division "
+              "at 0 or below, including inside torch.where, whose unselected branch still sends its "
+              "NaN/Inf derivative back (0 * NaN = NaN). Clamp the input of the risky branch "
+              "(torch.sqrt(h.clamp_min(1e-12))) rather than only selecting around it.")
+_FROZEN = ("If they are frozen on purpose (fine-tuning), that is fine: say so by freezing with "
+           "module.requires_grad_(False) in one visible place and pass only trainable parameters to the "
+           "optimizer (p for p in model.parameters() if p.requires_grad). If not, unfreeze them with "
+           "requires_grad_(True).")
+
+
+def _with_frozen(case, check: Check) -> Check:
+    """``check`` with a caution naming frozen tensors (requires_grad=False) and modules whose
+    ``requires_grad = False`` attribute freezes nothing."""
+    template = case.template
+    frozen = [n for n, p in template.named_parameters() if not p.requires_grad]
+    no_op = [n or "model" for n, m in template.named_modules() if "requires_grad" in vars(m)]
+    found = [f"{len(frozen)} of {len(list(template.parameters()))} parameter tensors are frozen "
+             f"(requires_grad=False) and get no gradient: {', '.join(frozen)}"] if frozen else []
+    found += [f"`.requires_grad = ...` set on the module(s) {', '.join(no_op)} is a plain attribute and "
+              "freezes nothing (use .requires_grad_(False))"] if no_op else []
+    if not found:
+        return check
+    advice = "; ".join(a for a in (check.advice, _FROZEN) if a)
+    status = "caution" if check.status == "pass" else check.status
+    return Check(check.name, status, f"{check.message}; {'; '.join(found)}", advice)
 
 
 def params_change(case) -> Check:
@@ -54,10 +88,15 @@ def params_change(case) -> Check:
     optimizer = case.optimizer(model)
     before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
     case.step(model, optimizer, case.X, case.y)
-    unchanged = [n for n, p in model.named_parameters() if n in before and torch.equal(p.detach(), before[n])]
+    named = dict(model.named_parameters())
+    broken = [n for n in before if not torch.isfinite(named[n]).all()]
+    if broken:  # NaN is not "changed"
+        return Check("params_change", "fail", f"after one step NaN or Inf in {', '.join(broken)}",
+                     _NONFINITE)
+    unchanged = [n for n in before if torch.equal(named[n].detach(), before[n])]
     if not unchanged:
         return Check("params_change", "pass", f"all {len(before)} parameter tensors changed after one step")
-    no_grad = [n for n in unchanged if grads.get(n) is None or not grads[n].any()]
+    no_grad = [n for n in unchanged if grads.get(n) is None or not torch.nan_to_num(grads[n]).any()]
     skipped = [n for n in unchanged if n not in no_grad]
     found = ([f"not updated although they have a gradient (not in the optimizer?): {', '.join(skipped)}"]
              if skipped else []) + ([f"without a gradient: {', '.join(no_grad)}"] if no_grad else [])
@@ -111,7 +150,7 @@ def overfit_batch(case) -> Check:
     model = case.fresh()
     optimizer = case.optimizer(model)
     X, y = case.X[:case.batch_size], case.y[:case.batch_size]
-    before = _batch_error(model, X, y, case.task)
+    before = _batch_error(model, X, y, case)
     losses = []
     for _ in range(case.steps):
         loss = case.step(model, optimizer, X, y)
@@ -120,29 +159,30 @@ def overfit_batch(case) -> Check:
         losses.append(float(loss.detach() if isinstance(loss, torch.Tensor) else loss))
         if not math.isfinite(losses[-1]):
             break
-    after = _batch_error(model, X, y, case.task)
-    what = "misclassified" if case.task == "classification" else "MSE / Var(y)"
+    after, what = _batch_error(model, X, y, case, with_name=True)
     trace = f"{len(X)} samples, {len(losses)} steps: {what} {before:.3g} -> {after:.3g}, " \
             f"loss {losses[0]:.4g} -> {losses[-1]:.4g}"
     if not math.isfinite(losses[-1]) or not math.isfinite(after):
         return Check("overfit_batch", "fail", f"training diverged ({trace})", f"Diverged: {_GOES_UP}.")
     if after <= 0.05:
         return Check("overfit_batch", "pass", trace)
+    with evaluating(model), torch.no_grad():
+        out = model(X)
+    if case.kind in ("bce_logits", "cross_entropy") and out.min() >= 0 and out.max() <= 1:
+        return Check("overfit_batch", "fail", f"the outputs stayed in [0, 1] through training ({trace})",
+                     "Outputs that never leave [0, 1] are probabilities, not logits: remove the final "
+                     "sigmoid/softmax (the loss applies it itself).")
     if after > before + 0.02:
         return Check("overfit_batch", "fail", f"the error went up ({trace})", f"If the {_GOES_UP}.")
     return Check("overfit_batch", "fail", f"the error did not reach 0 ({trace})", f"If the {_PLATEAUS}.")
 
 
-def _batch_error(model, X, y, task) -> float:
-    """Fraction misclassified, or MSE relative to Var(y), in eval mode."""
+def _batch_error(model, X, y, case, with_name=False):
+    """The error measure the loss and targets call for (targets.error_rate), in eval mode."""
     with evaluating(model):
         out = model(X)
-    if task == "classification":
-        return (out.argmax(1) != y.reshape(-1)).double().mean().item() if out.dim() == 2 else math.nan
-    if out.numel() == y.numel():
-        out = out.reshape(y.shape)
-    scale = y.double().var().item() if len(y) > 1 else 0.0
-    return ((out.double() - y.double()) ** 2).mean().item() / (scale if scale > 0 else 1.0)
+    error, what = error_rate(case.target, case.loss_fn, out.detach(), y)
+    return (error, what) if with_name else error
 
 
 def labels_signal(case) -> Check:
@@ -157,8 +197,12 @@ def labels_signal(case) -> Check:
     X = (X - X.mean(0)) / X.std(0).clamp_min(1e-12)
     distances = torch.cdist(X, X).fill_diagonal_(math.inf)
     neighbour = distances.argmin(1)
-    if case.task == "classification":
-        labels = case.y[:n].reshape(-1)
+    labels = class_labels(case.target, case.loss_fn, case.y[:n]) if case.task == "classification" else None
+    if labels is not None:
+        labels, keep = labels
+        if not keep.all():  # rows with ignore_index carry no label
+            labels, n = labels[keep], int(keep.sum())
+            neighbour = torch.cdist(X[keep], X[keep]).fill_diagonal_(math.inf).argmin(1)
         score = (labels[neighbour] == labels).double().mean().item()
         chance = (torch.bincount(labels).double() / n).pow(2).sum().item()
         bar = chance + 3 * math.sqrt(chance * (1 - chance) / n)

@@ -1,0 +1,164 @@
+"""labkit.debugging.doctor on cases from practice: the task and error measure come from the loss
+and the targets' shape, NaN gradients behind a finite loss and frozen tensors are named, and every
+correct set-up of a common loss passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from labkit.debugging.doctor import doctor
+from labkit.models import MLP
+
+
+def blobs(n=64, seed=0):
+    """Three standardized Gaussian blobs in 2-D: float32 X (n, 2), integer y (n,)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 3.0]])[y] + rng.normal(0, 0.6, (n, 2))
+    return ((X - X.mean(0)) / X.std(0)).astype(np.float32), y
+
+
+def mlp(out, *tail):
+    torch.manual_seed(0)
+    return nn.Sequential(MLP(2, out, width=32, depth=2), *tail)
+
+
+def binary_set_up():
+    X, y = blobs()
+    return X, (y == 1).astype(np.float32)[:, None]  # (N, 1) float labels 0/1
+
+
+# ---------------------------------------------------------------- case 01: BCE with logits, sigmoid twice
+
+@pytest.mark.parametrize("task", [None, "classification"])
+def test_bce_with_logits_on_float_labels_passes_and_a_double_sigmoid_fails(task):
+    X, y = binary_set_up()
+    good = doctor(mlp(1), X, y, nn.BCEWithLogitsLoss(), task=task)
+    assert good.ok, repr(good)
+    assert "wrong 0/1 decisions" in good["overfit_batch"].message
+    assert "log(2)" in good["init_loss"].message
+    twice = doctor(mlp(1, nn.Sigmoid()), X, y, nn.BCEWithLogitsLoss(), task=task)
+    assert "logits" in twice.failed and "overfit_batch" in twice.failed, repr(twice)
+    assert "Sigmoid" in twice["logits"].message and "before the sigmoid" in twice["logits"].advice
+
+
+def test_labels_are_never_cast_for_a_loss_that_wants_floats():
+    X, y = binary_set_up()
+    report = doctor(mlp(1), X, y, F.binary_cross_entropy_with_logits, task="classification")
+    assert report["runs"].status == "pass" and report.ok, repr(report)
+
+
+# ---------------------------------------------------------------- case 07: one-hot targets
+
+def test_one_hot_targets_with_cross_entropy_pass_like_their_integer_twin():
+    X, y = blobs()
+    one_hot = np.eye(3, dtype=np.float32)[y]
+    for targets in (y, one_hot):
+        report = doctor(mlp(3), X, targets, F.cross_entropy)
+        assert report.ok, repr(report)
+        assert "misclassified" in report["overfit_batch"].message
+
+
+def test_an_unknown_loss_says_what_was_not_derived():
+    X, y = blobs()
+    report = doctor(mlp(3), X, y, lambda out, target: F.cross_entropy(out, target))
+    assert report.notes and "not one the doctor knows" in report.notes[0]
+    assert "note:" in repr(report)
+    assert not doctor(mlp(3), X, y, F.cross_entropy).notes
+
+
+# ---------------------------------------------------------------- case 02: NaN gradients, finite loss
+
+class SqrtUnit(nn.Module):
+    def forward(self, h):
+        return torch.where(h > 0, torch.sqrt(h), torch.zeros_like(h))  # sqrt's NaN derivative leaks back
+
+
+def test_nan_gradients_behind_a_finite_loss_are_named():
+    X, y = blobs()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), SqrtUnit(), nn.Linear(16, 16), SqrtUnit(), nn.Linear(16, 3))
+    report = doctor(model, X, y, F.cross_entropy)
+    assert report["finite"].status == "pass"
+    assert report["grads_reach"].status == "fail"
+    assert "NaN or Inf in the gradients of 0.weight" in report["grads_reach"].message
+    assert "torch.where" in report["grads_reach"].advice
+    assert report["params_change"].status == "fail" and "NaN" in report["params_change"].message
+
+
+# ---------------------------------------------------------------- case 09: frozen tensors
+
+def test_frozen_tensors_are_listed_with_advice_on_intent():
+    X, y = blobs()
+    torch.manual_seed(0)
+    model = MLP(2, 3, width=16, depth=2)
+    for p in model.hidden.parameters():
+        p.requires_grad = False  # leftover from a fine-tuning experiment
+    report = doctor(model, X, y)
+    check = report["grads_reach"]
+    assert check.status == "caution" and report.cautions == ["grads_reach"]
+    assert "hidden.0.weight" in check.message and "requires_grad_(False)" in check.advice
+    assert "1 caution: grads_reach" in repr(report)
+
+
+def test_a_requires_grad_attribute_on_a_module_is_named_as_freezing_nothing():
+    X, y = blobs()
+    torch.manual_seed(0)
+    model = MLP(2, 3, width=16, depth=2)
+    model.output.requires_grad = False  # a plain attribute: freezes nothing
+    check = doctor(model, X, y)["grads_reach"]
+    assert check.status == "caution" and "freezes nothing" in check.message
+
+
+# ---------------------------------------------------------------- every correct set-up passes
+
+def _regression():
+    X, _ = blobs()
+    return X, (np.sin(2 * X[:, :1]) + X[:, 1:] / 2).astype(np.float32)
+
+
+def _one_hot(y):
+    return np.eye(3, dtype=np.float32)[y]
+
+
+def _soft(y):
+    return (_one_hot(y) * 0.7 + 0.1).astype(np.float32)  # rows sum to 1
+
+
+def _multi_label():
+    X, y = blobs()
+    return X, np.stack([y == 0, y != 1, X[:, 0] > 0], 1).astype(np.float32)
+
+
+SET_UPS = {
+    "mse": lambda: (mlp(1), *_regression(), nn.MSELoss()),
+    "l1": lambda: (mlp(1), *_regression(), nn.L1Loss()),
+    "huber": lambda: (mlp(1), *_regression(), nn.HuberLoss()),
+    "smooth_l1": lambda: (mlp(1), *_regression(), F.smooth_l1_loss),
+    "ce_index": lambda: (mlp(3), *blobs(), nn.CrossEntropyLoss()),
+    "ce_one_hot": lambda: (mlp(3), blobs()[0], _one_hot(blobs()[1]), nn.CrossEntropyLoss()),
+    "ce_soft": lambda: (mlp(3), blobs()[0], _soft(blobs()[1]), F.cross_entropy),
+    "ce_weights": lambda: (mlp(3), *blobs(), nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0, 0.5]))),
+    "ce_smoothing": lambda: (mlp(3), *blobs(), nn.CrossEntropyLoss(label_smoothing=0.1)),
+    "bce_logits": lambda: (mlp(1), *binary_set_up(), nn.BCEWithLogitsLoss()),
+    "bce_multi_label": lambda: (mlp(3), *_multi_label(), nn.BCEWithLogitsLoss()),
+    "bce_after_sigmoid": lambda: (mlp(1, nn.Sigmoid()), *binary_set_up(), nn.BCELoss()),
+    "nll_log_softmax": lambda: (mlp(3, nn.LogSoftmax(dim=1)), *blobs(), nn.NLLLoss()),
+}
+
+
+@pytest.mark.parametrize("name", list(SET_UPS))
+def test_a_correct_set_up_passes_every_check(name):
+    model, X, y, loss_fn = SET_UPS[name]()
+    report = doctor(model, X, y, loss_fn)
+    assert report.ok and not report.cautions and not report.notes, repr(report)
+
+
+def test_a_task_that_contradicts_the_loss_is_noted():
+    X, y = blobs()
+    report = doctor(mlp(3), X, y, nn.CrossEntropyLoss(), task="regression")
+    assert report.ok and "the checks follow the loss" in report.notes[0], repr(report)
