@@ -162,3 +162,49 @@ def test_a_task_that_contradicts_the_loss_is_noted():
     X, y = blobs()
     report = doctor(mlp(3), X, y, nn.CrossEntropyLoss(), task="regression")
     assert report.ok and "the checks follow the loss" in report.notes[0], repr(report)
+
+
+# ---------------------------------------------------------------- case 10: a ReLU on the logits
+
+@pytest.mark.parametrize("loss_fn, out", [(F.cross_entropy, 3), (nn.BCEWithLogitsLoss(), 1)])
+def test_a_final_relu_on_the_logits_is_named(loss_fn, out):
+    X, y = blobs() if out == 3 else binary_set_up()
+    report = doctor(mlp(out, nn.ReLU()), X, y, loss_fn)
+    check = report["logits"]
+    assert check.status == "fail" and "never negative" in check.message and "ReLU" in check.message
+    assert "Remove the ReLU" in check.advice
+    assert doctor(mlp(out), X, y, loss_fn)["logits"].status == "pass"
+
+
+# ---------------------------------------------------------------- case 18: trained in eval mode
+
+def _user_step(model, optimizer, X, y, loss_fn):  # like the reported loops: no model.train()
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _train_step(model, optimizer, X, y, loss_fn):
+    model.train()
+    return _user_step(model, optimizer, X, y, loss_fn)
+
+
+def test_a_model_handed_in_eval_mode_to_a_step_that_never_calls_train_is_named():
+    X, y = blobs()
+    torch.manual_seed(0)
+    model = MLP(2, 3, width=32, depth=2, dropout=0.3, batch_norm=True).eval()
+    check = doctor(model, X, y, step_fn=_user_step)["params_change"]
+    assert check.status == "caution" and "step_fn never calls model.train()" in check.message
+    assert "batch-norm statistics frozen, dropout off" in check.message and "model.train()" in check.advice
+    assert doctor(model, X, y, step_fn=_train_step)["params_change"].status == "pass"
+    assert not model.training  # the doctor left the caller's model as it was
+    assert doctor(model.train(), X, y, step_fn=_user_step)["params_change"].status == "pass"
+
+
+def test_a_sigmoid_hidden_activation_registered_last_is_not_a_final_sigmoid():
+    X, y = binary_set_up()
+    torch.manual_seed(0)
+    model = MLP(2, 1, width=32, depth=2, activation="sigmoid")  # its Sigmoid module is registered last
+    assert doctor(model, X, y, nn.BCEWithLogitsLoss())["logits"].status == "pass"

@@ -144,9 +144,11 @@ def init_loss(case) -> Check:
 def logits(case) -> Check:
     """Probabilities fed to a loss that expects logits (or log-probabilities, for NLL)."""
     out = case.forward[0]
-    last = _last_squash(case.template)
     if case.kind == "bce_logits":
-        return _binary_logits(out, last)
+        if relu := _clipped_at_zero(out.double(), case):
+            return Check("logits", "fail", relu, "Remove the ReLU after the last layer: logits must be free "
+                         "to go negative; BCEWithLogitsLoss applies the sigmoid.")
+        return _binary_logits(out, _last_squash(case))
     if case.task != "classification" or out.dim() != 2 or case.kind not in ("cross_entropy", "nll"):
         return Check("logits", "skip", "for outputs into cross-entropy, NLL or BCEWithLogitsLoss only")
     o = out.double()
@@ -161,6 +163,9 @@ def logits(case) -> Check:
                  else "outputs are not log-probabilities (exp does not sum to 1 over the classes)")
         return fail("logits", f"{found}: nll_loss expects log_softmax(out, dim=1)")
     low, high = o.min().item(), o.max().item()
+    if relu := _clipped_at_zero(o, case):
+        return Check("logits", "fail", relu, "Remove the ReLU after the last layer: logits must be free to "
+                     "go negative (a class's score below the others'); the loss applies softmax or sigmoid.")
     if in01 and (rows or cols):
         found = ("outputs are probabilities (each row in [0, 1], summing to 1)" if rows
                  else "outputs sum to 1 over the batch (dim 0): softmax over the wrong dimension")
@@ -172,12 +177,41 @@ def logits(case) -> Check:
     return Check("logits", "pass", f"outputs look like logits (range {low:.3g} to {high:.3g})")
 
 
-def _last_squash(model) -> str | None:
-    """The name of the model's last module if it is a sigmoid or softmax, else None."""
+def _final_module(case) -> tuple[str, nn.Module] | None:
+    """The leaf module whose output is the model's output (found with hooks, since the order modules
+    are registered in says nothing about the order they run in), or None."""
+    model, calls = case.fresh().eval(), []
     leaves = [(n, m) for n, m in model.named_modules() if not list(m.children())]
-    if leaves and isinstance(leaves[-1][1], (nn.Sigmoid, nn.Softmax, nn.LogSoftmax)):
-        return f"{leaves[-1][0]} ({type(leaves[-1][1]).__name__})"
+    hooks = [m.register_forward_hook(lambda m, i, o, n=n: calls.append((n, m, o))) for n, m in leaves]
+    try:
+        with torch.no_grad():
+            out = model(case.X[:64])
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if calls and isinstance(calls[-1][2], torch.Tensor) and calls[-1][2] is out:
+        return calls[-1][0], calls[-1][1]
     return None
+
+
+def _last_squash(case) -> str | None:
+    """The name of the model's final module if it is a sigmoid or softmax, else None."""
+    final = _final_module(case)
+    if final and isinstance(final[1], (nn.Sigmoid, nn.Softmax, nn.LogSoftmax)):
+        return f"{final[0]} ({type(final[1]).__name__})"
+    return None
+
+
+def _clipped_at_zero(o, case) -> str:
+    """What a final ReLU shows in logits (never negative, many exact zeros), or "" where none is seen."""
+    zeros = (o == 0).double().mean().item()
+    if o.numel() == 0 or o.min() < 0 or zeros < 0.05:
+        return ""
+    final = _final_module(case)
+    where = f"the model ends in {final[0]} ({type(final[1]).__name__})" if final and \
+        isinstance(final[1], (nn.ReLU, nn.ReLU6)) else "a final ReLU (or clamp) looks likely"
+    return (f"outputs are never negative and {zeros:.0%} of them are exactly 0: {where}, which clips the "
+            "logits at 0, so a class can never score below 0 and its gradient stops where it is clipped")
 
 
 def _binary_logits(out, last) -> Check:

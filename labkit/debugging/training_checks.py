@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import torch
+from torch import nn
 
 from labkit.arguments import to_numpy
 from labkit.debugging.report import Check, fail
@@ -95,13 +96,38 @@ def params_change(case) -> Check:
                      _NONFINITE)
     unchanged = [n for n in before if torch.equal(named[n].detach(), before[n])]
     if not unchanged:
-        return Check("params_change", "pass", f"all {len(before)} parameter tensors changed after one step")
+        passed = Check("params_change", "pass", f"all {len(before)} parameter tensors changed after one step")
+        if eval_mode := _trains_in_eval_mode(case):
+            return Check("params_change", "caution", f"{passed.message}; but {eval_mode}",
+                         "Call model.train() before each training epoch (after every validation pass), "
+                         "in step_fn or in the loop that calls it; model.eval() only around evaluation.")
+        return passed
     no_grad = [n for n in unchanged if grads.get(n) is None or not torch.nan_to_num(grads[n]).any()]
     skipped = [n for n in unchanged if n not in no_grad]
     found = ([f"not updated although they have a gradient (not in the optimizer?): {', '.join(skipped)}"]
              if skipped else []) + ([f"without a gradient: {', '.join(no_grad)}"] if no_grad else [])
     return fail("params_change", f"{len(unchanged)} of {len(before)} parameter tensors did not change after "
                 f"one step; {'; '.join(found)}")
+
+
+_MODE_DEPENDENT = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._BatchNorm)
+
+
+def _trains_in_eval_mode(case) -> str:
+    """What happens to a model handed in eval mode whose dropout/batch norm then trains in it, or ""."""
+    layers = [n for n, m in case.template.named_modules()
+              if isinstance(m, _MODE_DEPENDENT) and not m.training]
+    if not layers:
+        return ""
+    effect = f"in eval mode ({', '.join(layers)}: batch-norm statistics frozen, dropout off)"
+    if case.step_fn is None:
+        return (f"the model was handed in eval mode; the doctor checks it in train mode, but a loop that "
+                f"never calls model.train() trains it {effect}")
+    model = copy.deepcopy(case.template)  # in the caller's mode, as the caller's loop would get it
+    case.step(model, case.optimizer(model), case.X, case.y)
+    if all(m.training for m in model.modules() if isinstance(m, _MODE_DEPENDENT)):
+        return ""  # step_fn calls model.train() itself
+    return f"the model was handed in eval mode and step_fn never calls model.train(): it trains {effect}"
 
 
 def grads_reset(case) -> Check:
