@@ -88,6 +88,7 @@ def test_nan_gradients_behind_a_finite_loss_are_named():
     assert "NaN or Inf in the gradients of 0.weight" in report["grads_reach"].message
     assert "torch.where" in report["grads_reach"].advice
     assert report["params_change"].status == "fail" and "NaN" in report["params_change"].message
+    assert "learning rate" not in report["overfit_batch"].advice  # not a step-size problem
 
 
 # ---------------------------------------------------------------- case 09: frozen tensors

@@ -68,19 +68,22 @@ CHECKS = _table(
               needs=("runs",)),
     CheckSpec("shapes", forward_checks.shapes,
               "the batch loss equals the mean (or sum) of per-sample losses; output vs target shapes",
-              "a loss that mixes samples on purpose (contrastive, class-weighted means) fails it wrongly",
+              "a loss that mixes samples on purpose (contrastive) fails it wrongly; class weights and "
+              "ignore_index of cross-entropy and NLL are taken into account",
               "Make the output and the target the same shape, e.g. y.reshape(-1, 1) or out.squeeze(1); "
               "(N, 1) minus (N,) broadcasts to (N, N) and compares every prediction with every target.",
               needs=("runs",)),
     CheckSpec("init_loss", forward_checks.init_loss,
-              "loss at initialization vs -log(1/C) (cross-entropy) or Var(y) (MSE); a negative loss",
+              "loss at initialization vs -log(1/C) (cross-entropy), log 2 (binary cross-entropy) or Var(y) "
+              "(MSE); a negative loss",
               "the expected value of other losses",
               "A loss far above the expected value: initial weights or outputs too large (check the "
               "init). Far below or negative: check the loss itself (sign, reduction, labels leaking in).",
               needs=("runs",)),
     CheckSpec("logits", forward_checks.logits,
-              "probabilities (in [0, 1], summing to 1) fed to a loss that expects logits",
-              "custom losses; logits squashed by something other than softmax or sigmoid",
+              "probabilities (in [0, 1], summing to 1) fed to a loss that expects logits; a final sigmoid "
+              "into BCEWithLogitsLoss; logits clipped at 0 by a final ReLU",
+              "custom losses; logits squashed by something other than softmax, sigmoid or ReLU",
               "Return raw scores (logits) from the model: F.cross_entropy applies log_softmax itself. "
               "For F.nll_loss, return log_softmax(out, dim=1). Softmax goes over the classes, dim=1.",
               needs=("finite",)),
@@ -97,13 +100,15 @@ CHECKS = _table(
               "(dim=0); let batch norm use running statistics in eval mode.",
               needs=("eval_repeatable",)),  # random eval outputs would differ anyway
     CheckSpec("grads_reach", training_checks.grads_reach,
-              "after one backward pass every parameter has a non-zero gradient",
+              "after one backward pass every trainable parameter has a finite, non-zero gradient; "
+              "frozen tensors (requires_grad=False) are listed as a caution",
               "a gradient that is present but wrong: use labkit.gradients.gradcheck",
               "Look for layers created but never used (a variable overwritten by copy-paste), "
               ".detach(), .data or .item() in forward, or a path of dead ReLUs.",
               needs=("finite",)),
     CheckSpec("params_change", training_checks.params_change,
-              "every parameter changes after one step of optimizer_fn / step_fn",
+              "every parameter changes (and stays finite) after one step of optimizer_fn / step_fn; "
+              "a model handed in eval mode that step_fn never puts in train mode (a caution)",
               "steps after the first (a schedule that sets lr to 0 later)",
               "Give the optimizer model.parameters() of this very model (not another model's, not a "
               "subset), with lr > 0; and make sure the step calls optimizer.step().",
@@ -115,7 +120,8 @@ CHECKS = _table(
               "gradients to the old ones.",
               needs=("finite",)),
     CheckSpec("overfit_batch", training_checks.overfit_batch,
-              "training on one small batch drives its error to about 0",
+              "training on one small batch drives its error to about 0, measured as the loss implies "
+              "(misclassified, wrong 0/1 decisions, or MSE / Var(y))",
               "generalization; it only shows the model and the loop can learn at all",
               needs=("finite",)),
     CheckSpec("labels_signal", training_checks.labels_signal,

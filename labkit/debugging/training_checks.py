@@ -190,6 +190,10 @@ def overfit_batch(case) -> Check:
             f"loss {losses[0]:.4g} -> {losses[-1]:.4g}"
     if not math.isfinite(losses[-1]) or not math.isfinite(after):
         return Check("overfit_batch", "fail", f"training diverged ({trace})", f"Diverged: {_GOES_UP}.")
+    broken = [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]
+    if broken:  # NaN weights behind a finite loss (a unit that zeroes them): no learning-rate issue
+        return Check("overfit_batch", "fail", f"NaN or Inf in {', '.join(broken)} after training, although "
+                     f"the loss stayed finite ({trace})", _NONFINITE)
     if after <= 0.05:
         return Check("overfit_batch", "pass", trace)
     with evaluating(model), torch.no_grad():
