@@ -209,3 +209,11 @@ def test_a_sigmoid_hidden_activation_registered_last_is_not_a_final_sigmoid():
     torch.manual_seed(0)
     model = MLP(2, 1, width=32, depth=2, activation="sigmoid")  # its Sigmoid module is registered last
     assert doctor(model, X, y, nn.BCEWithLogitsLoss())["logits"].status == "pass"
+
+
+def test_an_unknown_loss_with_task_classification_reads_the_target_format_from_y():
+    X, y = binary_set_up()
+    report = doctor(mlp(1), X, y, lambda out, target: F.binary_cross_entropy_with_logits(out, target),
+                    task="classification")
+    assert report.ok and "wrong 0/1 decisions" in report["overfit_batch"].message, repr(report)
+    assert "as you said" in report.notes[0]

@@ -4,8 +4,9 @@ Each function takes ``case``, the set-up :func:`labkit.debugging.doctor.doctor` 
 returns the :class:`~labkit.debugging.report.Check` of the same name in
 :data:`labkit.debugging.checklist.CHECKS`; none of them trains. ``case.X`` and ``case.y`` are
 tensors, ``case.loss_fn`` the loss, ``case.task`` "classification" or "regression",
-``case.kind`` which loss ("cross_entropy", "nll", "mse" or "custom"), ``case.fresh()`` a
-fresh deep copy of the model and ``case.forward`` the (detached) outputs and loss of one
+``case.kind`` which loss ("cross_entropy", "nll", "bce_logits", "bce", "mse", "l1", "huber",
+"smooth_l1" or "custom"), ``case.target`` the targets' format (:mod:`labkit.debugging.targets`),
+``case.fresh()`` a fresh deep copy of the model and ``case.forward`` the (detached) outputs and loss of one
 training-mode pass on the whole batch, computed once and shared by these checks.
 """
 

@@ -74,8 +74,7 @@ def _from_loss(kind, loss_fn, y, task) -> Target:
         return Target("regression", kind, "values")
     name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
     if task is not None:
-        form = ("index" if not y.is_floating_point() or y.dim() == 1 else "probs") \
-            if task == "classification" else "values"
+        form = _class_form(y) if task == "classification" else "values"
         return Target(task, kind, form, f"the loss {name} is not one the doctor knows: the task is "
                       f"{task!r} as you said, the error measure follows from it")
     integer = not y.is_floating_point()
@@ -83,6 +82,17 @@ def _from_loss(kind, loss_fn, y, task) -> Target:
                   f"the loss {name} is not one the doctor knows, so the task and error measure were not "
                   f"derived from it: {'integer' if integer else 'float'} targets were taken as "
                   f"{'class indices' if integer else 'regression values'}; pass task= to say so")
+
+
+def _class_form(y: torch.Tensor) -> str:
+    """Class targets of a loss the doctor does not know, read from y alone: indices, probability rows
+    (each summing to 1) or 0/1 per output."""
+    if not y.is_floating_point() or y.dim() == 1:
+        return "index"
+    rows = y.reshape(len(y), -1)
+    if rows.shape[1] > 1 and torch.allclose(rows.sum(1), torch.ones(len(rows), dtype=rows.dtype)):
+        return "probs"
+    return "binary"
 
 
 def _ignore_index(loss_fn) -> int | None:
