@@ -217,3 +217,35 @@ def test_an_unknown_loss_with_task_classification_reads_the_target_format_from_y
                     task="classification")
     assert report.ok and "wrong 0/1 decisions" in report["overfit_batch"].message, repr(report)
     assert "as you said" in report.notes[0]
+
+
+# ---------------------------------------------------------------- case 05: targets on a scale of their own
+
+def wave(n=200, seed=0):
+    """Standardized X (n, 3) and a smooth target (n, 1) of std about 1 and mean about 0."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)).astype(np.float32)
+    return X, np.sin(X @ np.array([[1.0], [-0.5], [0.3]])).astype(np.float32) / 0.6
+
+
+# case 05, and an offset alone
+@pytest.mark.parametrize(("offset", "scale"), [(2000.0, 350.0), (300.0, 1.0)])
+def test_unscaled_regression_targets_are_named_not_the_learning_rate(offset, scale):
+    X, y = wave()
+    torch.manual_seed(0)
+    report = doctor(MLP(3, 1, width=32, depth=2), X, offset + scale * y, nn.MSELoss())
+    check = report["overfit_batch"]
+    assert check.status == "fail", repr(report)
+    assert "standardize y" in check.advice and "learning rate too low" not in check.advice
+
+
+def test_standardized_targets_pass_and_a_plateau_on_them_keeps_its_usual_advice():
+    X, y = wave()
+    torch.manual_seed(0)
+    assert doctor(MLP(3, 1, width=32, depth=2), X, y, nn.MSELoss())["overfit_batch"].status == "pass"
+    torch.manual_seed(0)
+    slow = doctor(MLP(3, 1, width=32, depth=2), X, y, nn.MSELoss(),
+                  optimizer_fn=lambda model: torch.optim.SGD(model.parameters(), lr=1e-6))
+    assert slow["overfit_batch"].status == "fail", repr(slow)
+    assert "learning rate too low" in slow["overfit_batch"].advice
+    assert "standardize y" not in slow["overfit_batch"].advice

@@ -202,9 +202,31 @@ def overfit_batch(case) -> Check:
         return Check("overfit_batch", "fail", f"the outputs stayed in [0, 1] through training ({trace})",
                      "Outputs that never leave [0, 1] are probabilities, not logits: remove the final "
                      "sigmoid/softmax (the loss applies it itself).")
+    scale = _target_scale(case)
     if after > before + 0.02:
-        return Check("overfit_batch", "fail", f"the error went up ({trace})", f"If the {_GOES_UP}.")
-    return Check("overfit_batch", "fail", f"the error did not reach 0 ({trace})", f"If the {_PLATEAUS}.")
+        return Check("overfit_batch", "fail", f"the error went up ({trace})", scale or f"If the {_GOES_UP}.")
+    return Check("overfit_batch", "fail", f"the error did not reach 0 ({trace})",
+                 scale or f"If the {_PLATEAUS}.")
+
+
+def _target_scale(case) -> str | None:
+    """Advice naming the targets' scale when regression targets sit far from mean 0 and std 1, else None.
+
+    A network starts with outputs near 0 and of order 1: targets around 2000 +- 350 make it
+    spend its first thousands of steps learning an offset and a scale, with gradients 1e3
+    times larger than usual, so a plateau or a divergence says nothing about the learning
+    rate until the targets are standardized (the Cross Validated answer, section 2: scaling).
+    """
+    if case.task != "regression" or len(case.y) < 2 or not torch.isfinite(case.y).all():
+        return None
+    y = case.y.double()
+    mean, std = y.mean().item(), y.std().item()
+    if std <= 10 and not (abs(mean) > 10 and abs(mean) > 3 * std) and std >= 0.01:
+        return None
+    return (f"The targets are on a scale of their own (mean {mean:.4g}, std {std:.4g}), while a network's "
+            "outputs start near 0 with a scale of about 1: standardize y with the training set's mean and "
+            "std (and undo it on predictions), or set the output layer's bias to mean(y), before you blame "
+            "the learning rate.")
 
 
 def _batch_error(model, X, y, case, with_name=False):
