@@ -94,6 +94,19 @@ def test_q3_wants_the_sweeps_best_width(small_sweep):
     best = small_sweep.best_value
     other = [v for v in small_sweep.values.tolist() if v != best][0]
     assert ex.q3.check(best).ok and not ex.q3.check(other).ok
+    assert not ex.q3.check(7).ok and not ex.q3.check("16").ok and not ex.q3.check(True).ok
+
+
+def test_q3_accepts_any_width_within_the_stated_tolerance_of_the_lowest_error():
+    class Sweep:  # widths 8/16/32 within a few percent of each other, as a real sweep gives
+        values = np.array([2, 8, 16, 32, 128])
+        test_error = np.array([0.30, 0.105, 0.100, 0.108, 0.16])
+        best_value = 16
+
+    ex = exercises(Sweep())
+    assert [ex.q3.check(w).ok for w in (2, 8, 16, 32, 128)] == [False, True, True, True, False]
+    assert "within 10%" in ex.q3.check(np.int64(8)).message
+    assert not ex.q3.check(np.float64(8.5)).ok  # not a swept width
 
 
 def test_state_exercises_retrain_and_judge_the_regime():
