@@ -269,14 +269,10 @@ def compare_horizons(horizon=5, *, n_trajectories=16, n_steps=40, n_test=16, tes
     test = simulate_pendulum(n_test, test_steps, random_state=rng)
     seed = int(rng.integers(2**31))
     results = []
-    for h in (1, horizon) if progress is False else _horizons(horizon, progress):
+    for i in steps(2, progress=progress, desc="horizons"):  # steps says nothing when progress is False
+        h = (1, horizon)[i]
         with seeded(seed):  # the same initial weights for both, the caller's random state kept
             model = StepModel(2, width=width)
         fit_dynamics(model, train, horizon=h, epochs=epochs, lr=lr)
         results.append(rollout_error(model, test))
     return DynamicsComparison(horizon, *results, test, time.perf_counter() - start)
-
-
-def _horizons(horizon: int, progress):
-    for i in steps(2, progress=progress, desc="horizons"):
-        yield (1, horizon)[i]
