@@ -407,7 +407,12 @@ def predict(model, X, *, classes: bool = False, device=None) -> np.ndarray:
     """
     classes = check_bool("classes", classes)
     X = _features("X", X).to(_place(model, device))
-    _try_model(model, "X", X)  # the same check as fit's and evaluate's
-    with evaluating(model):
-        out = model(X)
+    try:  # one forward pass when all is well; a failure is explained as fit and evaluate explain it
+        with evaluating(model):
+            out = model(X)
+    except RuntimeError:
+        _try_model(model, "X", X)
+        raise
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        _try_model(model, "X", X)
     return (out.argmax(1) if classes else out).cpu().numpy()
