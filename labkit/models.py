@@ -42,7 +42,8 @@ class MLP(nn.Module):
     depth : number of hidden layers (at least 1).
     activation : a name from :data:`ACTIVATIONS`.
     dropout : probability of zeroing a hidden unit during training (0 turns it off).
-    batch_norm : normalise each hidden layer's pre-activations over the batch.
+    batch_norm : normalise each hidden layer's pre-activations over the batch; the hidden
+        Linear layers then have no bias (batch norm's shift replaces it).
     residual : add each hidden layer's input to its output (``h + f(h)``) where the
         shapes match, i.e. from the second hidden layer on.
     init : how to initialise the weights. ``"default"`` keeps PyTorch's; ``"xavier"``
@@ -53,8 +54,8 @@ class MLP(nn.Module):
         every init except ``"default"``.
 
     Structure (other modules rely on it): ``hidden`` is an ``nn.ModuleList`` of ``depth``
-    ``nn.Linear`` layers, ``output`` the final ``nn.Linear``; ``norms`` (or None),
-    ``act`` and ``drop`` (or None) hold the rest.
+    ``nn.Linear`` layers (``bias=None`` with batch norm), ``output`` the final ``nn.Linear``;
+    ``norms`` (or None), ``act`` and ``drop`` (or None) hold the rest.
     """
 
     def __init__(self, in_features: int, out_features: int, *, width: int = 64, depth: int = 2,
@@ -72,7 +73,12 @@ class MLP(nn.Module):
         self.init = check_choice("init", init, INITS)
 
         sizes = [in_features] + [width] * depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        # Batch norm subtracts the batch mean right after each hidden Linear layer, so a bias
+        # there is cancelled: it gets a gradient of ~0, wastes parameters and hides in weight
+        # decay. Leaving it on is one of the "top 10 most common DL bugs" (Hincapie-Potes,
+        # The Arcane Arts of Training Neural Nets); batch norm's own shift takes its place.
+        self.hidden = nn.ModuleList(nn.Linear(a, b, bias=not batch_norm)
+                                    for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         self.output = nn.Linear(width, out_features)
         # Optional parts are None rather than nn.Identity: skipping them costs nothing per step.
         self.norms = nn.ModuleList(nn.BatchNorm1d(width) for _ in range(depth)) if batch_norm else None

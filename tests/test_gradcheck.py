@@ -8,8 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labkit.data import load_digits
 from labkit.gradients import gradcheck as gc
 from labkit.gradients import pitfalls
+from labkit.models import SmallCNN
+from labkit.runtime import seeded
 
 
 class Cube(torch.autograd.Function):
@@ -78,12 +81,23 @@ def test_the_step_size_sweep_is_u_shaped():
     assert np.all(np.diff(errors[best:]) > 0)  # truncation error grows steadily with h
 
 
-def test_a_kink_within_h_gives_a_counted_false_alarm():
-    alarm = {t.name: t for t in pitfalls.kink_false_alarm(offset=5e-7, h=1e-6).tensors}
-    assert alarm["0.bias"].verdict == "wrong" and alarm["0.bias"].n_kinks == 1
-    assert alarm["0.weight"].verdict == "good" and alarm["0.weight"].n_kinks == 0
-    assert "crossed a ReLU kink" in repr(pitfalls.kink_false_alarm(offset=5e-7))
-    assert pitfalls.kink_false_alarm(offset=5e-6, h=1e-6).ok  # the kink is farther than h: no alarm
+def test_a_kink_within_h_is_found_from_the_one_sided_slopes_and_does_not_fail_the_check():
+    alarm = pitfalls.kink_false_alarm(offset=5e-7, h=1e-6)
+    bias, weight = (next(t for t in alarm.tensors if t.name == name) for name in ("0.bias", "0.weight"))
+    assert bias.rel_error > 1e-2  # what a plain check would call wrong: the average of slopes 0 and 1
+    assert (bias.verdict, bias.n_kinks, bias.n_exact_kinks) == ("ok", 1, 0) and alarm.ok
+    assert (weight.verdict, weight.n_kinks) == ("good", 0)
+    assert "a smaller h avoids those" in repr(alarm) and "no step size avoids" not in repr(alarm)
+    far = pitfalls.kink_false_alarm(offset=5e-6, h=1e-6)  # the kink is farther than h: nothing to excuse
+    assert far.ok and sum(t.n_kinks for t in far.tensors) == 0
+
+
+def test_a_kink_exactly_at_the_point_is_said_to_be_beyond_any_step_size():
+    exact = pitfalls.kink_false_alarm(offset=0.0)
+    bias = next(t for t in exact.tensors if t.name == "0.bias")
+    assert exact.ok and (bias.n_kinks, bias.n_exact_kinks) == (1, 1)
+    assert "no step size avoids that, so a smaller h will not help" in repr(exact)
+    assert "try a smaller h" not in repr(exact)
 
 
 def test_kinks_are_counted_in_a_relu_net_and_excluded_from_the_clean_error():
@@ -94,7 +108,107 @@ def test_kinks_are_counted_in_a_relu_net_and_excluded_from_the_clean_error():
     X = torch.tensor([[-0.1 + 3e-7], [1.0], [-2.0]])  # unit 1's input sits 3e-7 above its kink
     report = gc.check_gradients(model, X, torch.zeros(3, 1), lambda out, t: (out - t).sum(), max_entries=4)
     bias = next(t for t in report.tensors if t.name == "0.bias")
-    assert bias.n_kinks == 1 and bias.verdict == "wrong" and bias.rel_error_no_kinks < 1e-7
+    assert bias.rel_error > 1e-2 and bias.n_kinks == 1 and bias.rel_error_no_kinks < 1e-7
+    assert bias.verdict == "good" and report.ok
+
+
+class ZeroPaddedNet(nn.Module):
+    """Case 04: zero biases and zero-padded rows put pre-activations exactly at ReLU's kink."""
+
+    def __init__(self, functional):
+        super().__init__()
+        self.functional = functional
+        self.fc1, self.fc2, self.out = nn.Linear(4, 16), nn.Linear(16, 16), nn.Linear(16, 3)
+        self.act = nn.ReLU()
+        with torch.no_grad():
+            for layer in (self.fc1, self.fc2, self.out):
+                layer.bias.zero_()
+
+    def forward(self, x):
+        relu = F.relu if self.functional else self.act
+        return self.out(relu(self.fc2(relu(self.fc1(x)))))
+
+
+@pytest.mark.parametrize("functional", [False, True], ids=["nn.ReLU", "F.relu"])
+def test_exact_zero_pre_activations_are_kinks_however_relu_is_written(functional):
+    with seeded(0):
+        model = ZeroPaddedNet(functional)
+    X = torch.randn(32, 4, generator=torch.Generator().manual_seed(0))
+    X[-8:] = 0.0  # padding rows: every pre-activation of theirs is exactly 0
+    y = torch.arange(32) % 3
+    report = gc.check_gradients(model, X, y, F.cross_entropy)
+    by_name = {t.name: t for t in report.tensors}
+    assert report.ok, repr(report)
+    for name in ("fc1.bias", "fc2.bias"):  # every bias entry moves the padding rows across 0
+        assert by_name[name].rel_error > 1e-2 and by_name[name].n_exact_kinks == by_name[name].n_checked
+    assert "a smaller h will not help" in repr(report)
+    smaller = {t.name: t for t in gc.check_gradients(model, X, y, F.cross_entropy, h=1e-8).tensors}
+    assert smaller["fc1.bias"].n_exact_kinks == by_name["fc1.bias"].n_exact_kinks  # h cannot avoid it
+
+
+class ReluWithBackward(torch.autograd.Function):
+    """relu with a hand-written backward; ``slope_at_zero`` is what it returns at exactly 0."""
+
+    @staticmethod
+    def forward(ctx, x, slope_at_zero, leak):
+        ctx.save_for_backward(x)
+        ctx.slope_at_zero, ctx.leak = slope_at_zero, leak
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        slope = torch.where(x > 0, 1.0, ctx.leak).to(x.dtype)
+        slope = torch.where(x == 0, ctx.slope_at_zero, slope).to(x.dtype)
+        return grad_output * slope, None, None
+
+
+@pytest.mark.parametrize(("slope_at_zero", "leak", "passes"), [
+    (0.0, 0.0, True),  # PyTorch's choice: relu'(0) = 0
+    (1.0, 0.0, True),  # the other one-sided slope: also a valid subgradient
+    (2.0, 0.0, False),  # outside [0, 1]: no side of the kink has this slope
+    (0.0, 0.1, False),  # a leak in backward only: wrong away from the kink, a kink does not hide it
+])
+def test_a_kink_excuses_only_slopes_between_the_one_sided_ones(slope_at_zero, leak, passes):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.out = nn.Linear(3, 8), nn.Linear(8, 1)
+            with torch.no_grad():
+                self.fc1.bias.zero_()
+
+        def forward(self, x):
+            return self.out(ReluWithBackward.apply(self.fc1(x), slope_at_zero, leak))
+
+    with seeded(0):
+        model = Net()
+    X = torch.randn(16, 3, generator=torch.Generator().manual_seed(1))
+    X[:4] = 0.0  # exact kinks for every hidden unit
+    report = gc.check_gradients(model, X, torch.ones(16, 1), F.mse_loss)
+    assert report.ok == passes, repr(report)
+
+
+def test_an_exact_tie_in_max_pooling_is_a_kink():
+    toy = nn.Sequential(nn.Linear(2, 4), nn.Unflatten(1, (1, 4)), nn.MaxPool1d(2), nn.Flatten(),
+                        nn.Linear(2, 1))
+    with torch.no_grad():
+        toy[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [2.0, -1.0]]))
+        toy[0].bias.zero_()
+        toy[4].weight.fill_(0.7)
+    X = torch.tensor([[1.0, 1.0], [0.3, -0.2], [2.0, 2.0]])  # rows 0 and 2: units 0 and 1 tie
+    report = gc.check_gradients(toy, X, torch.tensor([[0.5], [0.1], [1.0]]), F.mse_loss)
+    first = next(t for t in report.tensors if t.name == "0.weight")
+    assert report.ok and first.rel_error > 1e-2 and first.n_exact_kinks > 0, repr(report)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_labkits_small_cnn_passes_labkits_check_on_the_digits(batch_norm):
+    X, y = load_digits(images=True)
+    with seeded(0):
+        cnn = SmallCNN(10, channels=4, batch_norm=batch_norm)
+    report = gc.check_gradients(cnn, torch.as_tensor(X[:32], dtype=torch.float32), torch.as_tensor(y[:32]),
+                                F.cross_entropy)
+    assert report.ok, repr(report)
 
 
 def test_a_parameter_used_through_data_is_caught():

@@ -39,7 +39,8 @@ def test_mlp_structure_is_the_documented_contract():
     ({}, linear_count(1, 64) + linear_count(64, 64) + linear_count(64, 1)),  # 4353
     ({"width": 10, "depth": 3}, linear_count(1, 10) + 2 * linear_count(10, 10) + linear_count(10, 1)),
     ({"width": 10, "depth": 3, "batch_norm": True},
-     linear_count(1, 10) + 2 * linear_count(10, 10) + linear_count(10, 1) + 3 * 2 * 10),
+     # batch norm adds a scale and a shift per unit and removes the hidden Linear biases
+     linear_count(1, 10) + 2 * linear_count(10, 10) + linear_count(10, 1) + 3 * 2 * 10 - 3 * 10),
     ({"width": 5, "depth": 1, "dropout": 0.5, "residual": True}, linear_count(1, 5) + linear_count(5, 1)),
 ])
 def test_mlp_parameter_counts(kwargs, expected):
@@ -251,3 +252,13 @@ def test_mlp_builds_exactly_the_valid_configurations(arguments, n_samples):
     assert (model.norms is not None) == kwargs["batch_norm"]
     if kwargs["init"] != "zeros":
         assert np.isfinite(out.detach().numpy()).all()
+
+
+def test_batch_norm_hidden_layers_have_no_bias_and_the_output_layer_keeps_its_own():
+    plain, normed = MLP(3, 2, width=8, depth=2), MLP(3, 2, width=8, depth=2, batch_norm=True)
+    assert all(linear.bias is None for linear in normed.hidden) and normed.output.bias is not None
+    # the two hidden biases (8 each) are gone; each batch norm adds a scale and a shift (8 + 8)
+    assert n_parameters(normed) == n_parameters(plain) - 2 * 8 + 2 * 16
+    normed.train()
+    normed(torch.randn(5, 3)).sum().backward()  # still trains: every parameter gets a gradient
+    assert all(p.grad is not None for p in normed.parameters())

@@ -238,10 +238,12 @@ def exercises(sweep=None) -> ExerciseSet:
         ),
         Exercise(
             "q6", check=expect_choice("false alarm: nothing to fix", KINK_ACTIONS),
-            hint="Read the 'kinks crossed' and 'error w/o kinks' columns of the report.",
-            solution="`'false alarm: nothing to fix'`: the one flagged entry crossed ReLU's kink within "
-                     "±h, so its finite difference averaged the slopes 0 and 1. The entries that crossed no "
-                     "kink agree to 1e-9. A smaller h, or inputs further from 0, makes the alarm go away.",
+            hint="Read the 'at kinks' and 'error w/o kinks' columns of the report, and its notes.",
+            solution="`'false alarm: nothing to fix'`: the one entry sits at ReLU's kink, within ±h of "
+                     "it, so the central difference mixed the slopes 0 and 1. Autograd's value is one of "
+                     "the two one-sided slopes, so the report counts the entry under 'at kinks' and the "
+                     "check passes; the other tensor agrees to 1e-10. A smaller h, or inputs further from "
+                     "0, makes the alarm go away; a kink exactly at the point would not.",
         ),
     ]
     return ExerciseSet(*items)

@@ -7,7 +7,7 @@ defining modules.
 
 from __future__ import annotations
 
-from labkit.gradients.finite_differences import KinkWatch, central_differences
+from labkit.gradients.finite_differences import Slopes, find_kinks, finite_differences
 from labkit.gradients.gradcheck import (
     THRESHOLDS,
     GradCheckReport,
@@ -49,10 +49,11 @@ from labkit.gradients.pitfalls import (
 )
 
 __all__ = [
-    "ACTIVATION_CHOICES", "ACT_RANGE", "GradCheckReport", "GradientFlow", "INIT_CHOICES", "KinkWatch",
+    "ACTIVATION_CHOICES", "ACT_RANGE", "GradCheckReport", "GradientFlow", "INIT_CHOICES", "Slopes",
     "LayerStats", "MAX_DEPTH", "Monitor", "NetSettings", "TF32Effect", "THRESHOLDS", "TensorCheck",
-    "TorchComparison", "build_net", "central_differences", "check_gradients", "compare_precisions",
-    "compare_with_torch", "demo_problem", "gradient_norms_at_init", "init_comparison", "iter_measure",
+    "TorchComparison", "build_net", "find_kinks", "finite_differences", "check_gradients",
+    "compare_precisions", "compare_with_torch", "demo_problem", "gradient_norms_at_init", "init_comparison",
+    "iter_measure",
     "kink_false_alarm", "layer_gradient_norms", "make_teacher_task", "measure",
     "normalization_comparison", "reference_norms", "step_size_sweep", "tf32_effect",
     "vanishing_gradients", "verdict",

@@ -1,74 +1,102 @@
-"""Central finite differences, one parameter entry at a time, and the kinks that fool them.
+"""Finite differences, one parameter entry at a time, and the kinks that fool them.
 
-:func:`central_differences` moves one entry ``w`` of a parameter to ``w + h`` and to
-``w - h`` and divides the change of the loss by ``2h``: the numbers the gradient check
-(:mod:`labkit.gradients.gradcheck`) compares with autograd's. Where the loss has a kink (ReLU at
-0) within ``±h``, the two sides lie on different slopes and the difference averages
-them; :class:`KinkWatch` records which side of its kink(s) every input of a ReLU-like
-module lies on, so a step that crossed one is flagged rather than taken for a bug.
+:func:`finite_differences` moves one entry ``w`` of a parameter to ``w + h`` and to
+``w - h`` and returns three slopes: the central difference
+``(L(w + h) - L(w - h)) / 2h`` that the gradient check (:mod:`labkit.gradients.gradcheck`)
+compares with autograd, and the one-sided ones ``(L(w + h) - L(w)) / h`` and
+``(L(w) - L(w - h)) / h``.
+
+On a smooth loss the two one-sided slopes differ by about ``h * L''``, far below the
+gradient. Where the loss has a kink within ``±h`` of ``w`` (ReLU at 0, a tie in ``max``
+or max pooling, ``abs`` or ``clamp`` at their corners, whether written as modules or as
+``F.`` calls) they lie on different pieces and differ by a finite jump; autograd returns
+one of the slopes there (a subgradient: ``relu'(0) = 0`` in PyTorch) while the central
+difference averages them, so a correct backward looks wrong. Comparing the one-sided
+slopes finds such kinks however the model writes them: :func:`find_kinks` says which entries
+sit at one and whether the kink is at ``w`` itself (an exact zero or an exact tie, where
+no step size avoids it) or only within ``±h`` (where a smaller step does). The idea of
+watching kinks is CS231n's ("Gradient checks: kinks in the objective").
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
-from torch import nn
 
-__all__ = ["KinkWatch", "central_differences"]
+__all__ = ["Slopes", "finite_differences", "find_kinks"]
 
-_KINKED = (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.ReLU6, nn.Hardtanh)  # ReLU6 is a Hardtanh
+SHRINK = 100  # the smaller step that tells a kink at w (it stays) from one within ±h (it goes)
 
 
-def central_differences(p, picks, value, h, kinks) -> tuple[np.ndarray, np.ndarray]:
-    """``(L(w + h) - L(w - h)) / (2h)`` for the entries ``picks`` of parameter ``p``: ``(numeric, crossed)``.
+@dataclasses.dataclass(frozen=True)
+class Slopes:
+    """Finite-difference slopes for sampled entries of one tensor, each of shape (n_entries,).
 
-    ``value()`` returns the loss as a float and ``kinks`` is a :class:`KinkWatch` on the
-    model; ``crossed[k]`` says whether the step of entry ``picks[k]`` crossed a kink.
-    Each entry is moved in place and put back before the next.
+    ``central`` is ``(L(w+h) - L(w-h)) / 2h``; ``left`` and ``right`` the one-sided slopes;
+    ``noise`` the round-off a one-sided slope can carry (``eps * |L| / h``, in loss units per
+    unit of ``w``).
     """
-    numeric, crossed = np.empty(len(picks)), np.zeros(len(picks), dtype=bool)
+
+    central: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    noise: np.ndarray
+
+
+def finite_differences(p: torch.Tensor, picks: np.ndarray, value, h: float) -> Slopes:
+    """The slopes of the loss along the entries ``picks`` of parameter ``p`` (flat indices).
+
+    ``value()`` returns the loss as a Python float for the current parameters. Each entry
+    is moved in place and put back before the next; ``p`` ends exactly as it started.
+    """
+    eps = torch.finfo(p.dtype).eps
     flat = p.data.view(-1)  # a view: writing an entry changes the parameter
+    n = len(picks)
+    plus, minus, base = np.empty(n), np.empty(n), value()
     with torch.no_grad():
         for k, i in enumerate(picks.tolist()):
             original = flat[i].item()
-            kinks.take()
             flat[i] = original + h
-            plus, sides_plus = value(), kinks.take()
+            plus[k] = value()
             flat[i] = original - h
-            minus, sides_minus = value(), kinks.take()
+            minus[k] = value()
             flat[i] = original
-            numeric[k] = (plus - minus) / (2 * h)
-            crossed[k] = len(sides_plus) != len(sides_minus) or any(
-                not torch.equal(a, b) for a, b in zip(sides_plus, sides_minus, strict=True))
-    return numeric, crossed
+    size = np.maximum(np.maximum(np.abs(plus), np.abs(minus)), abs(base))
+    return Slopes((plus - minus) / (2 * h), (base - minus) / h, (plus - base) / h, 8 * eps * size / h)
 
 
-class KinkWatch:
-    """Records, for every ReLU-like module call, which side of its kink(s) each input lies on.
+def find_kinks(p, picks, value, h, analytic, slopes: Slopes,
+               tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which sampled entries sit at a kink that explains autograd's answer: ``(at_kink, exact)``.
 
-    Comparing the records of the ``w + h`` and ``w - h`` passes tells whether the step
-    crossed a kink. Only modules are seen: ``F.relu`` or ``torch.clamp`` calls are not.
+    ``analytic`` holds autograd's values for the entries ``picks`` and ``slopes`` their
+    :func:`finite_differences` with step ``h``; ``tolerance`` is the error a correct slope
+    may carry, in the gradient's units. A kink makes the one-sided slopes differ by more
+    than that and autograd's value lie between them (within the same allowance). Then
+    the slopes are taken again with the step ``h / SHRINK``:
+
+    - the jump stays (``exact``): the kink is at ``w`` itself (a pre-activation exactly 0,
+      an exact tie), where autograd may pick any mix of the slopes;
+    - the jump goes: the kink lies within ``±h``, and autograd must match the slope on
+      its clean side better than the central difference does. On a smooth loss the
+      central difference is the closer one, so curvature at a large ``h`` is not
+      excused as a kink.
+
+    Both results are boolean arrays of shape (n_entries,). A value outside the two slopes
+    is never excused: a wrong backward stays wrong next to a kink.
     """
-
-    def __init__(self, model: nn.Module):
-        self.sides: list[torch.Tensor] = []
-        kinked = [m for m in model.modules() if isinstance(m, _KINKED)]
-        self.handles = [m.register_forward_hook(self._record) for m in kinked]
-
-    def _record(self, module, args, output) -> None:
-        x = args[0]
-        if isinstance(module, nn.Hardtanh):  # kinks at both ends (ReLU6: 0 and 6)
-            self.sides.append(torch.stack((x > module.min_val, x < module.max_val)))
-        else:
-            self.sides.append(x > 0)
-
-    def take(self) -> list[torch.Tensor]:
-        sides, self.sides = self.sides, []
-        return sides
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for handle in self.handles:
-            handle.remove()
+    allow = tolerance + slopes.noise
+    low, high = np.minimum(slopes.left, slopes.right), np.maximum(slopes.left, slopes.right)
+    jump = high - low
+    candidate = (jump > allow) & (analytic >= low - allow) & (analytic <= high + allow)
+    at_kink, exact = np.zeros_like(candidate), np.zeros_like(candidate)
+    if candidate.any():
+        closer = finite_differences(p, picks[candidate], value, h / SHRINK)
+        exact[candidate] = np.abs(closer.right - closer.left) > jump[candidate] / 2
+        a = analytic[candidate]
+        one_sided = np.minimum(np.abs(a - slopes.left[candidate]), np.abs(a - slopes.right[candidate]))
+        near = one_sided < np.abs(a - slopes.central[candidate]) / 2
+        at_kink[candidate] = exact[candidate] | near
+    return at_kink, exact

@@ -85,9 +85,11 @@ def kink_false_alarm(offset=5e-7, *, h=1e-6) -> GradCheckReport:
     """A false alarm on purpose: ``sum(relu(w * x + b))`` with one input ``x = offset`` near the kink.
 
     With w = 1 and b = 0, moving ``b`` by ``±h`` carries that sample across ReLU's kink
-    when ``|offset| < h``: the finite difference averages the slopes 0 and 1 and the bias
-    looks "wrong" although autograd is right. The report's "kinks crossed" column says
-    so; the weight, whose step scales ``x`` and never crosses 0, passes.
+    when ``|offset| < h``: the central difference mixes the slopes 0 and 1, so the bias's
+    "rel. error" is large although autograd is right. The report finds the kink from the
+    one-sided slopes, counts it under "at kinks" and judges the entry by them (it passes);
+    with ``offset=0`` the kink sits exactly at the point and the report says no smaller
+    ``h`` can avoid it. The weight, whose step scales ``x`` and never crosses 0, is good.
     """
     offset = check_float("offset", offset)
     h = check_float("h", h, min_value=0.0, strict_min=True)
