@@ -85,3 +85,50 @@ def test_lab04_gradcheck_and_tf32_text():
 def test_clipping_source_is_the_cross_validated_answer():
     entry = SOURCES["DIVERGED_REMEDIES"]
     assert "352037" in entry and "0.25" in entry and "not from these slides" not in entry
+
+
+def test_lab02_one_group_split_errs_both_ways_and_group_kfold_narrows_it():
+    """Lab 02 section 3: the random split is rosy almost always; one group split is not "safely pessimistic".
+
+    A small, fast version of the lab's run (half the rows, narrower and shorter training, 40 repeats).
+    Over seeds 0-4 it gave: random one split below the truth in 70-93% of the repeats, one group split
+    in 50-68%, and the group 4-fold mean's spread 0.45-0.83 times the one split's. A share of 40
+    repeats has a binomial standard error of at most 0.08, so the bounds below sit 2.5 or more of
+    those from a fair coin and from what was measured.
+    """
+    from labkit.generalization import compare_group_kfold
+
+    r = compare_group_kfold(4, n_samples=160, n_unseen=40, width=32, epochs=120, n_repeats=40, random_state=0)
+    assert r.below_truth("random") >= 0.7  # rosy nearly every time
+    assert 0.3 <= r.below_truth("group") <= 0.75  # either way: not a safe, pessimistic estimate
+    assert r.below_truth("random") > r.below_truth("group") + 0.1
+    assert r.spread("group", averaged=True) < 0.9 * r.spread("group")  # averaging the folds narrows it
+    text = " ".join(_markdown("02_validation_done_right.ipynb").split())
+    assert "safe side" not in text and "too pessimistic" not in text
+    assert "GroupKFold" in text and "compare_group_kfold(" in _code_cell_containing(
+        "02_validation_done_right.ipynb", "compare_group_kfold(")
+
+
+def test_lab02_scaling_rows_are_what_the_text_says():
+    """Lab 02 "Which scaling leak matters?": one scaler on train + validation barely matters; scaling
+    each part with its own statistics (the quoted bug) costs new data error while the validation part
+    did not show it at the lab's seed."""
+    from labkit.generalization import SCALERS, compare_scalers
+
+    r = compare_scalers(random_state=0)  # the lab's full-size call
+    train, both, own = (SCALERS.index(name) for name in ("training part", "training + validation",
+                                                         "each part its own"))
+    for errors in (r.val_error, r.new_error):
+        assert abs(errors[both] - errors[train]) < 0.01 * errors[train]  # "almost no difference"
+    assert r.new_error[own] > 1.5 * r.new_error[train]  # new batches, each with its own statistics: worse
+    assert r.val_error[own] < 1.02 * r.val_error[train]  # ... but the validation part did not warn
+    text = " ".join(_markdown("02_validation_done_right.ipynb").split())
+    assert "compare_scalers(" in _code_cell_containing("02_validation_done_right.ipynb", "compare_scalers(")
+    assert "each part its own" in text and "statistics of the test partition" in text
+
+
+def test_lab02_shows_supervised_preprocessing_leak():
+    text = " ".join(_markdown("02_validation_done_right.ipynb").split())
+    assert "supervised_leak_demo(" in _code_cell_containing("02_validation_done_right.ipynb",
+                                                            "supervised_leak_demo(")
+    assert "7.10.2" in text and "inside each training fold" in text and "target encoding" in text

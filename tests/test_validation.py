@@ -16,12 +16,14 @@ import pytest
 import torch
 
 from labkit.generalization import leakage, lockbox, validation
-from labkit.generalization.leakage import LEAKS, LeakageResult, leakage_demo
+from labkit.generalization.leakage import LEAKS, LeakageResult, compare_scalers, leakage_demo
 from labkit.generalization.lockbox import Lockbox
 from labkit.generalization.validation import (
+    GroupKFoldResult,
     MismatchResult,
     OptimismResult,
     SplitComparison,
+    compare_group_kfold,
     compare_splits,
     mismatch_demo,
     validation_optimism,
@@ -140,6 +142,23 @@ def test_compare_splits_reports_each_repeat_and_can_be_silenced(capsys):
     np.testing.assert_array_equal(told.group_unseen_error, quiet.group_unseen_error)  # the same work
 
 
+def test_group_kfold_folds_hold_out_each_material_once_and_averaging_is_the_fold_mean():
+    r = compare_group_kfold(2, n_samples=48, n_groups=4, n_unseen=4, n_repeats=3, width=8, epochs=5,
+                            random_state=0)
+    assert isinstance(r, GroupKFoldResult) and r.val_error.shape == r.unseen_error.shape == (3, 2, 2)
+    estimate, truth = r.estimates("group", averaged=True)
+    np.testing.assert_allclose(estimate, r.val_error[:, 1].mean(axis=1))
+    np.testing.assert_allclose(truth, r.unseen_error[:, 1].mean(axis=1))
+    one, _ = r.estimates("random", averaged=False)
+    np.testing.assert_array_equal(one, r.val_error[:, 0, 0])  # one split: the first fold alone
+    below = np.mean(r.val_error[:, 1, 0] < r.unseen_error[:, 1, 0])
+    assert r.below_truth("group") == below
+    assert r.spread("group", averaged=True) == pytest.approx(np.std(np.log(estimate / truth)))
+    assert "group 2-fold mean" in repr(r)
+    with pytest.raises(ValueError, match="split"):
+        r.estimates("rows", averaged=False)
+
+
 # ---------------------------------------------------------------- leaks
 
 LEAK_EPOCHS = {"scaling": 150, "duplicates": 300, "time_order": 400}
@@ -188,6 +207,13 @@ BAD = [
     (compare_splits, {"lr": 0.0}, ValueError, "lr"),
     (compare_splits, {"epochs": 1.5}, TypeError, "epochs"),
     (compare_splits, {"progress": "yes"}, TypeError, "progress"),
+    (compare_group_kfold, {"n_splits": 3}, ValueError, "n_groups"),
+    (compare_group_kfold, {"n_samples": 321}, ValueError, "n_samples"),
+    (compare_group_kfold, {"n_splits": 1}, ValueError, "n_splits"),
+    (compare_group_kfold, {"lr": -1.0}, ValueError, "lr"),
+    (compare_scalers, {"n_samples": 5}, ValueError, "n_samples"),
+    (compare_scalers, {"noise": -0.1}, ValueError, "noise"),
+    (compare_scalers, {"n_models": 0}, ValueError, "n_models"),
     (leakage_demo, {"kind": "labels"}, ValueError, "kind"),
     (leakage_demo, {"kind": "scaling", "leak": "yes"}, TypeError, "leak"),
     (leakage_demo, {"kind": "scaling", "n_models": 0}, ValueError, "n_models"),

@@ -15,8 +15,10 @@ PRACTICES = (
     "validate a forecast on the period right after the training period",
     "choose the number of epochs by the test score",
     "open the test set once, after every choice is made",
+    "keep the 10 features most correlated with the labels over all rows, then cross-validate",
+    "choose the features inside each training fold (selection and model in one Pipeline)",
 )
-_LEAKY = (PRACTICES[1], PRACTICES[2], PRACTICES[4], PRACTICES[6])
+_LEAKY = (PRACTICES[1], PRACTICES[2], PRACTICES[4], PRACTICES[6], PRACTICES[8])
 GAP_CHOICES = ("avoidable bias", "overfitting", "data mismatch")
 
 
@@ -58,13 +60,15 @@ def exercises(optimism=None, splits=None, horizons=None) -> ExerciseSet:
             "q3",
             check=expect_set(_LEAKY, PRACTICES),
             hint="For each practice ask: does the validation (or test) score use something that would not "
-                 "be known when the model meets truly new data? Four of the eight do.",
+                 "be known when the model meets truly new data? Five of the ten do.",
             solution="The leaky ones: standardising each run's target with that run's own mean and "
                      "std (the validation run's own mean gives away its offset), splitting copied rows "
                      "at random (copies of a validation row sit in training), validating a forecast "
-                     "on days between training days (the neighbours give the answer away), and "
+                     "on days between training days (the neighbours give the answer away), "
                      "choosing epochs by the test score (the test set becomes a second validation "
-                     "set). The other four are the honest versions.",
+                     "set), and selecting features on all rows before cross-validating (the "
+                     "validation rows' labels chose the features). The other five are the honest "
+                     "versions.",
         ),
         Exercise(
             "q4",

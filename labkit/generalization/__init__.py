@@ -56,7 +56,17 @@ from labkit.generalization.extrapolation import (
     small_angle_period,
     symmetry_demo,
 )
-from labkit.generalization.leakage import LEAKS, LeakageResult, leakage_demo
+from labkit.generalization.leakage import (
+    LEAKS,
+    SCALERS,
+    SUPERVISED_STEPS,
+    LeakageResult,
+    PreprocessingLeakResult,
+    ScalerComparison,
+    compare_scalers,
+    leakage_demo,
+    supervised_leak_demo,
+)
 from labkit.generalization.lockbox import METRICS, Lockbox
 from labkit.generalization.playground import (
     TRAIN_FRACTION,
@@ -75,15 +85,19 @@ from labkit.generalization.playground import (
     settings_code,
 )
 from labkit.generalization.validation import (
+    GroupKFoldResult,
     MismatchResult,
     OptimismResult,
     SplitComparison,
+    compare_group_kfold,
     compare_splits,
     mismatch_demo,
     validation_optimism,
 )
 
 __all__ = [
+    "GroupKFoldResult", "PreprocessingLeakResult", "SCALERS", "SUPERVISED_STEPS", "ScalerComparison",
+    "compare_group_kfold", "compare_scalers", "supervised_leak_demo",
     "ABOUT_RIGHT_REMEDIES", "BIAS_VARIANCE_TABLE", "BiasVariance", "BiasVarianceResult", "DEFAULT_VALUES",
     "DIVERGED_REMEDIES", "Diagnosis", "DiscrepancyResult", "DynamicsComparison", "LEAKS",
     "LeakageResult", "Lockbox", "METRICS", "MismatchResult", "OVERFITTING_REMEDIES", "OptimismResult",
