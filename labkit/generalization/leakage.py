@@ -10,6 +10,11 @@ and without it, and compares the validation MSE with the MSE on honest new data:
 The models train with :mod:`labkit.batched` (``n_models`` seeds at once, so the
 numbers are averages). Nothing here draws: :class:`LeakageResult` holds numbers, and
 :class:`labkit.panels.explorers.LeakageExplorer` puts a toggle on them.
+
+Two more measurements, with scikit-learn's own tools where they fit:
+:func:`supervised_leak_demo` fits a step that looks at the labels (feature selection,
+target encoding) on all rows or inside each training fold, on random labels;
+:func:`compare_scalers` fits one input scaler three ways (:data:`SCALERS`).
 """
 
 from __future__ import annotations

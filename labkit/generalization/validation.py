@@ -7,6 +7,8 @@ validation". Each demo here measures one way a validation score can flatter a mo
   validation set than it is;
 - :func:`compare_splits`: a random split of grouped data hides how badly a model does
   on a new group (a new material);
+- :func:`compare_group_kfold`: one group split misses both ways; averaging the folds of
+  group k-fold narrows the spread;
 - :func:`mismatch_demo`: train / train-validation / validation errors separate
   overfitting from a mismatch between training and application data.
 
