@@ -10,8 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labkit.data import load_digits, make_dataset
 from labkit.debugging.doctor import doctor
-from labkit.models import MLP
+from labkit.models import MLP, SmallCNN
+from labkit.runtime import seeded
 
 
 def blobs(n=64, seed=0):
@@ -152,11 +154,107 @@ SET_UPS = {
 }
 
 
-@pytest.mark.parametrize("name", list(SET_UPS))
-def test_a_correct_set_up_passes_every_check(name):
-    model, X, y, loss_fn = SET_UPS[name]()
+def _digits(n=64):
+    X, y = load_digits(images=True)  # pixels in [0, 1], (N, 1, 8, 8), most border pixels always 0
+    return X[:n].astype(np.float32), y[:n]
+
+
+def _cnn(out, *tail):
+    """labkit's SmallCNN with batch norm and dropout: the doctor must check it in both modes."""
+    with seeded(0):
+        return nn.Sequential(SmallCNN(out, channels=8, dropout=0.3, batch_norm=True), *tail)
+
+
+def _digits_regression():
+    X, y = _digits()
+    targets = np.stack([X.mean((1, 2, 3)), y / 9.0], 1)  # two real targets per image
+    return X, ((targets - targets.mean(0)) / targets.std(0)).astype(np.float32)
+
+
+def _digits_soft():
+    X, y = _digits()
+    return X, (np.eye(10, dtype=np.float32)[y] * 0.9 + 0.01).astype(np.float32)  # rows sum to 1
+
+
+def _digits_multi_label():
+    X, y = _digits()
+    return X, np.stack([y % 2 == 0, y >= 5], 1).astype(np.float32)  # even? at least 5?
+
+
+CNN_SET_UPS = {
+    "mse": lambda: (_cnn(2), *_digits_regression(), nn.MSELoss()),
+    "l1": lambda: (_cnn(2), *_digits_regression(), nn.L1Loss()),
+    "huber": lambda: (_cnn(2), *_digits_regression(), nn.HuberLoss()),
+    "ce_index": lambda: (_cnn(10), *_digits(), nn.CrossEntropyLoss()),
+    "ce_one_hot": lambda: (_cnn(10), _digits()[0], np.eye(10, dtype=np.float32)[_digits()[1]],
+                           nn.CrossEntropyLoss()),
+    "ce_soft": lambda: (_cnn(10), *_digits_soft(), F.cross_entropy),
+    "ce_weights": lambda: (_cnn(10), *_digits(), nn.CrossEntropyLoss(weight=torch.linspace(0.5, 2.0, 10))),
+    "ce_smoothing": lambda: (_cnn(10), *_digits(), nn.CrossEntropyLoss(label_smoothing=0.1)),
+    "bce_multi_label": lambda: (_cnn(2), *_digits_multi_label(), nn.BCEWithLogitsLoss()),
+    "nll_log_softmax": lambda: (_cnn(10, nn.LogSoftmax(dim=1)), *_digits(), nn.NLLLoss()),
+}
+
+
+@pytest.mark.parametrize(("model", "name"), [("mlp", name) for name in SET_UPS]
+                         + [("small_cnn", name) for name in CNN_SET_UPS])
+def test_a_correct_set_up_passes_every_check(model, name):
+    model, X, y, loss_fn = (SET_UPS if model == "mlp" else CNN_SET_UPS)[name]()
     report = doctor(model, X, y, loss_fn)
     assert report.ok and not report.cautions and not report.notes, repr(report)
+
+
+def test_an_mlp_with_batch_norm_and_dropout_on_flat_digits_passes():
+    X, y = load_digits()
+    with seeded(0):
+        model = MLP(64, 10, width=32, dropout=0.2, batch_norm=True)
+    report = doctor(model, X[:64], y[:64], nn.CrossEntropyLoss())
+    assert report.ok and not report.cautions, repr(report)
+
+
+# ---------------------------------------------------------------- weight decay, train/eval disagreement
+
+def _moons_mlp():
+    X, y = make_dataset("moons", 200, noise=0.1, random_state=0)
+    with seeded(0):
+        return MLP(2, 2, width=32), X, y
+
+
+@pytest.mark.parametrize(("optimizer", "decay"), [(torch.optim.Adam, 10.0), (torch.optim.AdamW, 50.0)])
+def test_weight_decay_too_strong_to_fit_is_named_not_the_learning_rate(optimizer, decay):
+    model, X, y = _moons_mlp()
+    report = doctor(model, X, y, nn.CrossEntropyLoss(),
+                    optimizer_fn=lambda m: optimizer(m.parameters(), lr=1e-2, weight_decay=decay))
+    check = next(c for c in report.checks if c.name == "overfit_batch")
+    assert check.status == "fail" and f"weight_decay={decay:g}" in check.message, repr(report)
+    assert "Weight decay" in check.advice and "learning rate" not in check.advice
+    usual = doctor(model, X, y, nn.CrossEntropyLoss(),
+                   optimizer_fn=lambda m: optimizer(m.parameters(), lr=1e-2, weight_decay=1e-4))
+    assert usual.ok, repr(usual)
+
+
+def test_a_batch_fit_in_train_mode_but_not_in_eval_mode_is_named():
+    class FrozenStatistics(nn.Module):  # momentum=0: the running statistics never leave (0, 1)
+        def __init__(self):
+            super().__init__()
+            self.linear, self.out = nn.Linear(2, 32), nn.Linear(32, 2)
+            self.norm = nn.BatchNorm1d(32, momentum=0.0)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.norm(self.linear(x))))
+
+    _, X, y = _moons_mlp()
+    with seeded(0):
+        model = FrozenStatistics()
+    report = doctor(model, (X * 3 + 5).astype(np.float32), y, nn.CrossEntropyLoss())
+    check = next(c for c in report.checks if c.name == "overfit_batch")
+    assert check.status == "fail" and "fit in train mode" in check.message, repr(report)
+    assert "running statistics" in check.advice
+    with seeded(0):
+        healthy = FrozenStatistics()
+        healthy.norm.momentum = 0.1
+    assert next(c for c in doctor(healthy, (X * 3 + 5).astype(np.float32), y, nn.CrossEntropyLoss()).checks
+                if c.name == "overfit_batch").status == "pass"
 
 
 def test_a_task_that_contradicts_the_loss_is_noted():

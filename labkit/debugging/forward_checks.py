@@ -48,8 +48,15 @@ def finite(case) -> Check:
 
 
 def input_scale(case) -> Check:
-    """Each input feature's mean and std, against about 0 and 1."""
-    X = case.X.reshape(len(case.X), -1).double()
+    """Each input feature's mean and std, against about 0 and 1 (images: each channel's).
+
+    A feature that is almost always one value (a border pixel of the digits: 0 in nearly
+    every image) has a tiny std without being in the wrong units, so it is not flagged.
+    """
+    X = case.X.double()
+    if X.dim() == 4:  # (N, C, H, W): images are normalised per channel, over samples and pixels
+        X = X[torch.isfinite(X).flatten(1).all(1)].permute(0, 2, 3, 1).reshape(-1, X.shape[1])
+    X = X.reshape(len(X), -1)
     X = X[torch.isfinite(X).all(1)]
     if len(X) < 2:
         return Check("input_scale", "skip", "needs at least 2 finite samples")
@@ -61,7 +68,8 @@ def input_scale(case) -> Check:
     if std.max() > 10:
         i = int(std.argmax())
         problems.append(f"feature {i} has std {std[i].item():.3g}")
-    tiny = (std > 0) & (std < 0.01)
+    mostly_one_value = (X == X.mode(0).values).double().mean(0) > 0.5
+    tiny = (std > 0) & (std < 0.01) & ~mostly_one_value
     if tiny.any():
         i = int(torch.where(tiny, std, torch.inf).argmin())
         problems.append(f"feature {i} has std {std[i].item():.3g}")

@@ -172,11 +172,19 @@ def _grads_of(model) -> dict[str, torch.Tensor | None]:
 # ---------------------------------------------------------------- learning at all
 
 def overfit_batch(case) -> Check:
-    """Training on the first batch_size samples drives their error to about 0."""
+    """Training on the first batch_size samples drives their error to about 0.
+
+    Dropout modules are turned off in the doctor's copy: dropout exists to stop a network
+    from memorising, which is what this check asks of it ("get a model large enough that it
+    can overfit... then regularize", Karpathy, "A Recipe for Training Neural Networks").
+    Weight decay is kept, and named when it is what stops the fit.
+    """
     model = case.fresh()
+    dropped = _dropout_off(model)
     optimizer = case.optimizer(model)
     X, y = case.X[:case.batch_size], case.y[:case.batch_size]
     before = _batch_error(model, X, y, case)
+    start = _weight_norm(model)
     losses = []
     for _ in range(case.steps):
         loss = case.step(model, optimizer, X, y)
@@ -187,7 +195,7 @@ def overfit_batch(case) -> Check:
             break
     after, what = _batch_error(model, X, y, case, with_name=True)
     trace = f"{len(X)} samples, {len(losses)} steps: {what} {before:.3g} -> {after:.3g}, " \
-            f"loss {losses[0]:.4g} -> {losses[-1]:.4g}"
+            f"loss {losses[0]:.4g} -> {losses[-1]:.4g}{dropped}"
     if not math.isfinite(losses[-1]) or not math.isfinite(after):
         return Check("overfit_batch", "fail", f"training diverged ({trace})", f"Diverged: {_GOES_UP}.")
     broken = [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]
@@ -196,6 +204,16 @@ def overfit_batch(case) -> Check:
                      f"the loss stayed finite ({trace})", _NONFINITE)
     if after <= 0.05:
         return Check("overfit_batch", "pass", trace)
+    train_mode = _train_mode_error(model, X, y, case)
+    if train_mode <= 0.05:
+        return Check("overfit_batch", "fail", f"fit in train mode ({what} {train_mode:.3g}) but not in eval "
+                     f"mode ({trace})", _MODES)
+    shrunk = _decayed(model, optimizer, start)
+    if shrunk:
+        return Check("overfit_batch", "fail", f"the weights shrank instead of fitting ({shrunk}; {trace})",
+                     "Weight decay this strong pulls the weights to 0 faster than the data can move them: "
+                     "typical values are 1e-5 to 1e-2 (AdamW: up to about 0.1). Check the weight decay "
+                     "with it off first, then add it back.")
     with evaluating(model), torch.no_grad():
         out = model(X)
     if case.kind in ("bce_logits", "cross_entropy") and out.min() >= 0 and out.max() <= 1:
@@ -207,6 +225,44 @@ def overfit_batch(case) -> Check:
         return Check("overfit_batch", "fail", f"the error went up ({trace})", scale or f"If the {_GOES_UP}.")
     return Check("overfit_batch", "fail", f"the error did not reach 0 ({trace})",
                  scale or f"If the {_PLATEAUS}.")
+
+
+def _dropout_off(model) -> str:
+    """Set every dropout module's p to 0; say how many there were ("" if none)."""
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0]
+    for layer in layers:
+        layer.p = 0.0
+    return f" (dropout off in {len(layers)} layer{'s' * (len(layers) > 1)})" if layers else ""
+
+
+_MODES = ("The model fits the batch in train mode but not in eval mode, so the two modes compute different "
+          "functions: batch norm's running statistics do not match the batches (momentum 0 or None, "
+          "track_running_stats off, batches of very different statistics), or a layer of your own behaves "
+          "differently in training (the check turns dropout modules off). A training loss near 0 with a "
+          "high eval-mode error points there, not at the learning rate.")
+
+
+def _train_mode_error(model, X, y, case) -> float:
+    """The batch's error with the model in train mode (batch statistics, dropout on), on a copy."""
+    probe = copy.deepcopy(model).train()  # a train-mode pass would move the running statistics
+    with torch.no_grad():
+        out = probe(X)
+    return error_rate(case.target, case.loss_fn, out, y)[0]
+
+
+def _weight_norm(model) -> float:
+    """The L2 norm of the weight matrices and kernels (biases and norm layers' 1-D tensors left out)."""
+    return math.sqrt(sum(float(p.detach().double().pow(2).sum()) for p in model.parameters() if p.dim() > 1))
+
+
+def _decayed(model, optimizer, start: float) -> str:
+    """How weight decay shrank the weights during overfit_batch ("" if it did not)."""
+    decay = max((group.get("weight_decay", 0.0) or 0.0 for group in getattr(optimizer, "param_groups", [])),
+                default=0.0)
+    end = _weight_norm(model)
+    if decay <= 0 or start == 0 or end > 0.5 * start:
+        return ""
+    return f"weight_decay={decay:g}, weight norm {start:.3g} -> {end:.3g}"
 
 
 def _target_scale(case) -> str | None:
