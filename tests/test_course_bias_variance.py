@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 
 from labkit.course.bias_variance import exercises  # noqa: E402
 from labkit.generalization.biasvar import bias_variance_sweep  # noqa: E402
+from labkit.generalization.diagnosis import diagnose  # noqa: E402
 from labkit.generalization.playground import Settings, errors, run_settings  # noqa: E402
 from labkit.viz.figures import log_axis_suits, plot_learning_curve  # noqa: E402
 
@@ -87,6 +88,14 @@ def test_choice_and_set_exercises_accept_only_the_right_answers():
     assert not ex.q2.check(right + ["bigger model"]).ok
     assert not ex.q2.check(right[:3]).ok
     assert "q3" not in dir(ex)  # q3 needs the lab's sweep
+
+
+def test_q1_answer_is_the_larger_gap_that_diagnose_names():
+    d = diagnose(0.20, 0.27, goal_error=0.01)  # q1's numbers
+    assert d.regime == "underfitting and overfitting" and d.focus == "bias"
+    solution = exercises().q1.solution().text
+    assert "larger gap" in solution and "19 points against 7" in solution
+    assert "fix the bias first" not in solution
 
 
 def test_q3_wants_the_sweeps_best_width(small_sweep):

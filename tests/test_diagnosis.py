@@ -18,6 +18,7 @@ from labkit.generalization.diagnosis import (
     UNDERFITTING_REMEDIES,
     Diagnosis,
     diagnose,
+    larger_gap,
 )
 
 GOAL = 0.05
@@ -49,15 +50,47 @@ def test_remedies_follow_the_regime():
     assert diagnose(0.01, 0.2, goal_error=GOAL).remedies == OVERFITTING_REMEDIES
     assert diagnose(math.nan, 0.2, goal_error=GOAL).remedies == DIVERGED_REMEDIES
     assert diagnose(0.01, 0.02, goal_error=GOAL).remedies == ABOUT_RIGHT_REMEDIES
-    both = diagnose(0.2, 0.6, goal_error=GOAL).remedies
-    assert "bias first" in both[0] and both[1:] == UNDERFITTING_REMEDIES
+    bias_larger = diagnose(0.3, 0.4, goal_error=GOAL).remedies  # bias gap 0.25, variance gap 0.1
+    assert "bias first" in bias_larger[0] and bias_larger[1:-1] == UNDERFITTING_REMEDIES
+    assert "Then the variance" in bias_larger[-1]
+    variance_larger = diagnose(0.2, 0.6, goal_error=GOAL).remedies  # bias gap 0.15, variance gap 0.4
+    assert "variance first" in variance_larger[0] and "2.7 times" in variance_larger[0]
+    assert variance_larger[1:-1] == OVERFITTING_REMEDIES and "Then the bias" in variance_larger[-1]
+
+
+@pytest.mark.parametrize("train, val, focus", [
+    (0.20, 0.27, "bias"),  # the talk's first model: bias gap 19 points, variance gap 7
+    (0.015, 0.05, "variance"),  # "more training data": bias gap 0.5 points, variance gap 3.5
+    (0.017, 0.04, "variance"),  # "add weight decay": 0.7 against 2.3
+    (0.2, 0.21, "bias"),  # underfitting alone
+    (0.008, 0.12, "variance"),  # overfitting alone
+    (0.006, 0.009, None),  # about right
+    (math.nan, 0.1, None),  # diverged
+])
+def test_focus_is_the_larger_gap(train, val, focus):
+    goal = 0.01
+    d = diagnose(train, val, goal_error=goal)
+    assert d.focus == focus
+    assert d.bias_gap == pytest.approx(train - goal, nan_ok=True)
+    assert d.variance_gap == pytest.approx(val - train, nan_ok=True)
+    if d.regime == "underfitting and overfitting":
+        assert larger_gap(train, val, goal) == focus
+        assert f"The {focus} gap is larger" in d.headline
+
+
+def test_a_tie_between_the_gaps_goes_to_the_bias():
+    assert larger_gap(0.5, 0.75, 0.25) == "bias"  # 0.25 each, exact in binary
+    assert diagnose(0.5, 0.75, goal_error=0.25).focus == "bias"
+    assert larger_gap(0.5, 0.875, 0.25) == "variance"
 
 
 def test_headline_names_the_numbers():
     d = diagnose(0.012, 0.21, goal_error=0.05)
     assert d.headline == ("Overfitting (high variance): training error 0.012 meets the goal 0.05, "
                           "validation error 0.21 does not.")
-    assert "Fix the bias first" in diagnose(0.2, 0.6, goal_error=GOAL).headline
+    assert diagnose(0.2, 0.6, goal_error=GOAL).headline == (
+        "Underfitting and overfitting: training error 0.2 misses the goal 0.05 by 0.15, and validation "
+        "error 0.6 is 0.4 worse still. The variance gap is larger: attack it first.")
     assert "nan" in diagnose(math.nan, 0.1, goal_error=GOAL).headline
 
 
@@ -97,6 +130,10 @@ def test_table_and_sources():
         assert "Lusch" in SOURCES[name] or "Langseth" in SOURCES[name]
     lists = (UNDERFITTING_REMEDIES, OVERFITTING_REMEDIES, DIVERGED_REMEDIES, ABOUT_RIGHT_REMEDIES)
     assert all(r and isinstance(r, str) for remedies in lists for r in remedies)
+    (both,) = [row["first things to try"] for row in BIAS_VARIANCE_TABLE
+               if row["regime"] == "underfitting and overfitting"]
+    assert "larger gap" in both and "bias first" not in both
+    assert "Ng" in SOURCES["larger_gap"] and "weight decay" in SOURCES["larger_gap"]
 
 
 @pytest.mark.parametrize("kwargs, error, words", [

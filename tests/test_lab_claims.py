@@ -132,3 +132,34 @@ def test_lab02_shows_supervised_preprocessing_leak():
     assert "supervised_leak_demo(" in _code_cell_containing("02_validation_done_right.ipynb",
                                                             "supervised_leak_demo(")
     assert "7.10.2" in text and "inside each training fold" in text and "target encoding" in text
+
+
+def test_lab01_width_2_learning_curve_falls_then_meets_above_the_noise():
+    """Lab 01 section 5: the width-2 network gains from data at first (its variance on 5 points is
+    large), then its curves meet at a plateau well above the noise (bias): more data stops helping.
+    A full run (16 models, 300 epochs) gives test error 0.258 -> 0.142 and meets at 80-160 points;
+    this runs the lab's configuration at a fast size."""
+    from labkit.generalization import bias_variance_sweep
+
+    code = _code_cell_containing("01_underfitting_overfitting.ipynb", "narrow = bias_variance_sweep(")
+    assert 'bias_variance_sweep("n_train", width=2, depth=1' in code and "noise=0.3" in code
+    r = bias_variance_sweep("n_train", values=(5, 160), width=2, depth=1, noise=0.3, n_models=4,
+                            epochs=150, random_state=0, progress=False)
+    assert r.test_error[0] > 1.5 * r.test_error[-1]  # more data helps at first
+    assert abs(r.test_error[-1] - r.train_error[-1]) < 0.1 * r.test_error[-1]  # the curves meet
+    assert r.test_error[-1] > r.noise[-1] + 0.04  # ... above the noise: what is left is bias
+    text = " ".join(_markdown("01_underfitting_overfitting.ipynb").split())
+    assert "curves meet early" not in text and "gains from data too, but only at first" in text
+    assert "0.26" in text and "near 0.14" in text and "(0.09)" in text
+
+
+def test_lab01_table_and_text_attack_the_larger_gap():
+    tree = ast.parse(_code_cell_containing("01_underfitting_overfitting.ipynb", "steps = ["))
+    (assign,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "steps"]
+    steps = {change: (train, val) for change, train, val in ast.literal_eval(assign.value)}
+    focus = {change: diagnose(*errors, goal_error=0.01).focus for change, errors in steps.items()}
+    assert focus["first model"] == "bias"  # 19 points against 7
+    assert focus["more training data"] == focus["add weight decay"] == "variance"  # 3.5 vs 0.5, 2.3 vs 0.7
+    text = " ".join(_markdown("01_underfitting_overfitting.ipynb").split())
+    assert "**the larger gap**" in text and "3.5 and then 2.3 points" in text
+    assert "fix the bias first" not in text.lower()

@@ -190,6 +190,33 @@ def test_bad_data_gets_a_clear_message_at_construction(data, error, words):
         Playground(data=data)
 
 
+def _plane(n=42, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, 2))
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    ((_plane(), np.arange(42) % 21), "y holds 21 integer values up to 20, read as 21 classes"),
+    ((_plane(), np.linspace(0, 1, 42)), "float y are numbers to fit, which need X with 1 feature"),
+    ((_plane(), np.arange(42) % 3 - 1), "class labels y must be integers 0..C-1"),
+    ((np.zeros((20, 4)), np.zeros(20)), "got 4"),
+])
+def test_data_the_playground_cannot_draw_is_rejected_naming_y_or_x(data, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(".", r"\.")):
+        Playground(data=data)
+
+
+def test_integer_y_is_read_as_classes_or_values_and_the_panel_says_which():
+    x = np.linspace(-2, 2, 42)
+    counts = Playground(data=(x[:, None], np.arange(42) % 21), epochs=20)  # 21 integers, 1 feature
+    assert counts.last_error is None and counts.problem.task == "regression"
+    assert "21 whole-number values, read as numbers to fit" in counts.advice.value
+    assert "n_train 30, n_val 8" in counts.advice.value and "split 70/20/10" in counts.advice.value
+    classes = Playground(data=(_plane(), (np.arange(42) % 3).astype(np.int32)), epochs=20)
+    assert classes.last_error is None and classes.problem.n_classes == 3
+    assert "3 integer values, read as 3 classes" in classes.advice.value
+    assert classes._ax_boundary.get_title(loc="left") == "n_train 30, n_val 8"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprop"),
@@ -398,6 +425,7 @@ def test_a_model_setting_change_blits_even_the_first_frame(fake_clock):
     assert low <= y.min() and y.max() <= high  # the limits grew to show every point
     panel.controls["dataset"].value = "cubic"  # another data set: everything is drawn anew
     stats = dict(panel.stats)
-    assert stats["blitted"] == stats["frames"] - 2  # neither the first nor the final picture
+    # neither the first nor the final picture, nor a frame whose loss limits grew (a decade crossed)
+    assert stats["blitted"] == stats["frames"] - 2 - loss_limit_changes(panel)
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     panel.close()

@@ -71,10 +71,10 @@ def exercises(width_sweep=None) -> ExerciseSet:
             hint="Compare the training error with the goal first, then validation with training. "
                  "Which gap is the larger, and which one must close before the other means much?",
             solution="`'underfitting'`: the training error (20%) is 19 points above the goal (1%). "
-                     "Validation is 7 points worse still, so `diagnose` names both problems, and says "
-                     "to fix the bias first: a model that cannot fit its own training data tells you "
-                     "little about the gap. The talk's order is under-fitting, then over-fitting, then "
-                     "distribution shift.",
+                     "Validation is 7 points worse still, so `diagnose` names both problems and says "
+                     "to attack the larger gap first: the bias, 19 points against 7 (Ng's rule; Lab 02 "
+                     "uses it with three gaps). The talk's list agrees here: under-fitting, then "
+                     "over-fitting, then distribution shift.",
         ),
         Exercise(
             "q2",

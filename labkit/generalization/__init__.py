@@ -29,6 +29,7 @@ from labkit.generalization.diagnosis import (
     UNDERFITTING_REMEDIES,
     Diagnosis,
     diagnose,
+    larger_gap,
 )
 from labkit.generalization.dynamics import (
     DynamicsComparison,
@@ -70,6 +71,7 @@ from labkit.generalization.leakage import (
 from labkit.generalization.lockbox import METRICS, Lockbox
 from labkit.generalization.playground import (
     TRAIN_FRACTION,
+    VAL_POOL,
     Outcome,
     Problem,
     Run,
@@ -80,10 +82,14 @@ from labkit.generalization.playground import (
     fit_options,
     goal_error,
     iter_run,
+    judged_errors,
     make_problem,
+    readout,
     run_settings,
     settings_code,
+    sizes_text,
 )
+from labkit.generalization.problem import MAX_CLASSES, TEST_POOL, describe_data, excess_error
 from labkit.generalization.validation import (
     GroupKFoldResult,
     MismatchResult,
@@ -103,9 +109,11 @@ __all__ = [
     "LeakageResult", "Lockbox", "METRICS", "MismatchResult", "OVERFITTING_REMEDIES", "OptimismResult",
     "Outcome", "PARAMS", "Problem", "Run", "REGIMES", "REGRESSION_DATASETS", "Residual", "ResidualComparison",
     "RolloutError", "SOURCES", "SPREAD_DATASETS", "Settings", "SplitComparison", "SpreadResult",
-    "StepModel", "SweepStep", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES",
+    "StepModel", "SweepStep", "SymmetryResult", "TRAIN_FRACTION", "UNDERFITTING_REMEDIES", "VAL_POOL",
+    "MAX_CLASSES", "TEST_POOL", "sizes_text",
     "bias_variance", "bias_variance_sweep",
-    "build_model", "check_data", "compare_horizons", "compare_residual", "compare_splits", "diagnose",
+    "build_model", "check_data", "describe_data", "excess_error", "judged_errors", "larger_gap", "readout",
+    "compare_horizons", "compare_residual", "compare_splits", "diagnose",
     "discrepancy_demo", "ensemble_spread", "errors", "fit_dynamics", "fit_identity", "fit_options",
     "goal_error", "iter_bias_variance_sweep", "iter_run", "leakage_demo", "make_problem", "mismatch_demo",
     "one_step_pairs", "rollout",

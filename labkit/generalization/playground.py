@@ -8,27 +8,34 @@ panel state with ordinary calls, and :func:`settings_code` prints exactly those.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_same_length
-from labkit.data import DATASETS, make_dataset, task_of
+from labkit.arguments import check_choice, check_float, check_int
+from labkit.data import DATASETS, task_of
 from labkit.generalization.diagnosis import Diagnosis, diagnose
+from labkit.generalization.problem import (
+    MIN_SAMPLES,
+    TEST_POOL,
+    TRAIN_FRACTION,
+    VAL_POOL,
+    Problem,
+    check_data,
+    excess_error,
+    make_problem,
+)
 from labkit.history import History
 from labkit.models import ACTIVATIONS, MLP
 from labkit.optim import OPTIMIZERS
 from labkit.runtime import seeded
-from labkit.splits import Split, train_val_test_split
 from labkit.train import FitOptions, evaluate, iter_fit
 
 __all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data", "build_model",
-           "fit_options", "goal_error", "errors", "iter_run", "run_settings", "settings_code",
-           "TRAIN_FRACTION"]
+           "fit_options", "goal_error", "errors", "judged_errors", "readout", "sizes_text", "iter_run",
+           "run_settings", "settings_code", "TRAIN_FRACTION", "VAL_POOL"]
 
-TRAIN_FRACTION = 0.7  # the 70/20/10 split of the source material
-MIN_SAMPLES = 10  # below this the 70/20/10 split leaves a part empty or a single point
 
 
 @dataclass(frozen=True)
@@ -80,88 +87,6 @@ class Settings:
         return cls(**values)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """The data a playground trains on, split 70/20/10, and what kind of task it is."""
-
-    split: Split
-    task: str  # "regression" or "classification"
-    n_classes: int  # 0 for regression
-    true_function: Callable | None  # the noise-free truth, when the data set has one
-    user_data: bool
-
-    @property
-    def n_features(self) -> int:
-        return self.split.X_train.shape[1]
-
-
-def check_data(X, y) -> tuple[np.ndarray, np.ndarray, str, int]:
-    """Validate a learner's own data; return (X, y, task, n_classes) or raise saying what is wrong.
-
-    X: 1 feature (a curve to fit) or 2 features (a plane to classify). y: numbers;
-    integer labels 0..C-1 mean classification, floats mean regression.
-    """
-    X = as_2d_float("X", X)
-    if X.shape[1] not in (1, 2):
-        raise ValueError(f"X must have 1 or 2 features (columns) so the playground can draw it, "
-                         f"got {X.shape[1]}")
-    y = _as_labels_or_values(y)
-    n = check_same_length(X=X, y=y)
-    if n < MIN_SAMPLES:
-        raise ValueError(f"too few samples for a 70/20/10 split: got {n}, need at least {MIN_SAMPLES}")
-    if np.issubdtype(y.dtype, np.integer):
-        classes = np.unique(y)
-        if classes[0] < 0 or len(classes) < 2:
-            raise ValueError(f"class labels y must be integers 0..C-1 with at least 2 classes, "
-                             f"got {classes.tolist()[:10]}")
-        return X, y.astype(np.int64), "classification", int(classes.max()) + 1
-    if X.shape[1] != 1:
-        raise ValueError("regression targets (float y) need X with 1 feature; for classes use integer labels")
-    return X, y.astype(np.float64), "regression", 0
-
-
-def _as_labels_or_values(y) -> np.ndarray:
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (one target per sample), got shape {y.shape}")
-    if y.dtype == bool:
-        return y.astype(np.int64)
-    if not np.issubdtype(y.dtype, np.number):
-        raise TypeError(f"y must be numeric, got dtype {y.dtype}; encode class names as integers 0..C-1 "
-                        "(e.g. sklearn.preprocessing.LabelEncoder)")
-    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
-        raise ValueError(f"y contains NaN or Inf in {int((~np.isfinite(y)).sum())} place(s)")
-    return y  # floats are regression targets, even whole numbers: labels need an integer dtype
-
-
-def n_samples_for(settings: Settings) -> int:
-    """Total rows to generate so that the 70% training part has about ``n_train`` rows."""
-    return int(round(settings.n_train / TRAIN_FRACTION))
-
-
-def make_problem(settings: Settings, data=None) -> Problem:
-    """Generate (or take) the data and split it 70/20/10 with the settings' seed."""
-    if data is not None:
-        X, y, task, n_classes = check_data(*data)
-        truth = None
-    else:
-        task = task_of(settings.dataset)
-        if task == "regression":
-            X, y, truth = make_dataset(settings.dataset, n_samples_for(settings), noise=settings.noise,
-                                       random_state=settings.random_state, return_function=True)
-        else:
-            X, y = make_dataset(settings.dataset, n_samples_for(settings), noise=settings.noise,
-                                random_state=settings.random_state)
-            truth = None
-        n_classes = int(y.max()) + 1 if task == "classification" else 0
-    split = train_val_test_split(X, y, random_state=settings.random_state)
-    return Problem(split, task, n_classes, truth, user_data=data is not None)
-
-
 def build_model(settings: Settings, problem: Problem) -> MLP:
     """The network the settings describe, initialised from ``settings.random_state`` (global state kept)."""
     n_out = problem.n_classes if problem.task == "classification" else 1
@@ -186,17 +111,37 @@ def goal_error(settings: Settings, problem: Problem) -> float:
     """
     if problem.task == "classification":
         return 0.10
-    noise = settings.noise if not problem.user_data else float(np.std(problem.split.y_train)) * 0.3
+    noise = problem.noise if problem.noise is not None else float(np.std(problem.split.y_train)) * 0.3
     return 1.25 * noise**2 + 0.005
 
 
 def errors(model, problem: Problem) -> tuple[float, float]:
-    """Training and validation error in the goal's units: MSE, or the error rate for classes."""
+    """Training and validation error in the goal's units: MSE, or the error rate for classes.
+
+    Both are measured in eval mode (dropout off) after training, unlike the training
+    curve of a :class:`labkit.history.History`, which averages the loss over each epoch in
+    training mode while the weights still move.
+    """
     train = evaluate(model, problem.split.train, task=problem.task)
     val = evaluate(model, problem.split.val, task=problem.task)
     if problem.task == "regression":
         return train[0], val[0]
     return 1.0 - train[1], 1.0 - val[1]
+
+
+def judged_errors(model, problem: Problem) -> tuple[float, float, float | None]:
+    """(training error, validation error the verdict uses, excess over the noise floor or None).
+
+    Where the true function is known (generated regression data), the validation error
+    the verdict uses is the expected MSE on new data, ``noise**2 + excess`` with
+    :func:`labkit.generalization.problem.excess_error`: it has no sampling noise, so it
+    cannot fall below the noise floor by luck. Elsewhere it is the measured validation error.
+    """
+    train, val = errors(model, problem)
+    excess = excess_error(model, problem)
+    if excess is not None and problem.noise is not None:
+        val = problem.noise**2 + excess
+    return train, val, excess
 
 
 @dataclass(frozen=True)
@@ -208,6 +153,12 @@ class Outcome:
     model: MLP
     history: History
     diagnosis: Diagnosis | None  # None when the run diverged: its errors mean nothing
+    excess: float | None = None  # MSE between the model and the truth on the validation inputs
+
+    @property
+    def readout(self) -> str:
+        """One line on what the verdict was judged on: sizes, and the noise floor where it is known."""
+        return readout(self)
 
 
 @dataclass
@@ -257,12 +208,38 @@ def _running(run: Run, epochs: Iterator[History]) -> Iterator[Run]:
     yield run
     for run.history in epochs:  # noqa: B007 (the same History, updated in place)
         yield run
-    diagnosis = None
+    diagnosis = excess = None
     if run.history.stop_reason != "diverged":
-        train_error, val_error = errors(run.model, run.problem)
+        train_error, val_error, excess = judged_errors(run.model, run.problem)
         diagnosis = diagnose(train_error, val_error, goal_error=run.goal)
-    run.outcome = Outcome(run.settings, run.problem, run.model, run.history, diagnosis)
+    run.outcome = Outcome(run.settings, run.problem, run.model, run.history, diagnosis, excess)
     yield run
+
+
+def sizes_text(problem: Problem) -> str:
+    """``"n_train 40, n_val 300"``, with where the validation points come from."""
+    if problem.user_data:
+        return (f"n_train {problem.n_train}, n_val {problem.n_val} "
+                f"(your {problem.n_train + problem.n_val + len(problem.split.y_test)} rows, split 70/20/10)")
+    return f"n_train {problem.n_train}, n_val {problem.n_val} (a fixed pool of fresh points)"
+
+
+def readout(outcome: Outcome) -> str:
+    """What the verdict of ``outcome`` was judged on, in one line (the panel shows it below the plots)."""
+    problem, d = outcome.problem, outcome.diagnosis
+    parts = [sizes_text(problem) + "."]
+    if problem.note:
+        parts.append(problem.note)
+    if d is not None and outcome.excess is not None and problem.noise is not None:
+        floor = problem.noise**2
+        measured = errors(outcome.model, problem)[1]
+        parts.append(f"Validation error from the true function: noise floor {floor:.3g} + excess "
+                     f"{outcome.excess:.3g} = {d.val_error:.3g} (measured on the pool: {measured:.3g}); "
+                     f"goal {d.goal_error:.3g}.")
+    if d is not None:
+        parts.append(f"Training error {d.train_error:.3g} is measured after training, in eval mode "
+                     "(dropout off); the training curve averages each epoch in training mode.")
+    return " ".join(parts)
 
 
 def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
@@ -280,24 +257,30 @@ def settings_code(settings: Settings, *, user_data: bool = False) -> str:
     """Plain labkit calls that reproduce a playground run with these settings."""
     s = settings
     if user_data:
-        data_lines = ["X, y = ...  # your data, as given to Playground(data=(X, y))"]
+        data_lines = ["X, y = ...  # your data, as given to Playground(data=(X, y))",
+                      f"split = train_val_test_split(X, y, random_state={s.random_state})  # 70/20/10"]
         model_in = "X.shape[1] if X.ndim == 2 else 1"
         n_out = "1  # regression; for classes: the number of classes"
     else:
-        n_samples = n_samples_for(s)
-        data_lines = [f"X, y = make_dataset({s.dataset!r}, {n_samples}, noise={s.noise!r}, "
-                      f"random_state={s.random_state})"]
+        def pool(n, stream):
+            return (f"make_dataset({s.dataset!r}, {n}, noise={s.noise!r}, "
+                    f"random_state=np.random.default_rng([{s.random_state}, {stream}]))")
+        data_lines = [f"X, y = make_dataset({s.dataset!r}, {s.n_train}, noise={s.noise!r}, "
+                      f"random_state={s.random_state})",
+                      f"X_val, y_val = {pool(VAL_POOL, 1)}  # a fixed validation pool",
+                      f"X_test, y_test = {pool(TEST_POOL, 2)}",
+                      "split = Split(X, y, X_val, y_val, X_test, y_test)"]
         model_in = "X.shape[1]"
-        n_out = "1" if task_of(s.dataset) == "regression" else "int(y.max()) + 1"
+        n_out = "1" if task_of(s.dataset) == "regression" else "int(max(y.max(), y_val.max())) + 1"
     return "\n".join([
+        "import numpy as np",
         "from labkit.data import make_dataset",
         "from labkit.models import MLP",
         "from labkit.runtime import seeded",
-        "from labkit.splits import train_val_test_split",
+        "from labkit.splits import Split, train_val_test_split",
         "from labkit.train import fit",
         "",
         *data_lines,
-        f"split = train_val_test_split(X, y, random_state={s.random_state})  # 70/20/10",
         f"with seeded({s.random_state}):  # the same initial weights every time",
         f"    model = MLP({model_in}, {n_out}, width={s.width}, depth={s.depth}, "
         f"activation={s.activation!r}, dropout={s.dropout!r})",

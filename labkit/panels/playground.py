@@ -42,7 +42,7 @@ import torch
 
 from labkit.arguments import check_float
 from labkit.data import DATASETS
-from labkit.generalization.playground import Run, Settings, check_data, iter_run, settings_code
+from labkit.generalization.playground import Run, Settings, check_data, iter_run, settings_code, sizes_text
 from labkit.models import ACTIVATIONS
 from labkit.optim import OPTIMIZERS
 from labkit.panels.base import (
@@ -52,11 +52,13 @@ from labkit.panels.base import (
     options_with,
     png_bytes,
 )
-from labkit.train import predict
+from labkit.train import evaluate, predict
 from labkit.viz.blitting import Blitter
 from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
 
 __all__ = ["Playground"]
+
+DRAWN_VAL = 60  # validation points drawn on the fit: all 300 of the pool would hide the model's curve
 
 
 def _ensure_value(control, value) -> None:
@@ -234,11 +236,13 @@ class Playground(LivePanel):
         loss_ax = fig.add_subplot(grid[0, 1])
         self.fit_view = FitView(self._ax_fit, x_grid=np.linspace(-3.6, 3.6, 200))
         self.boundary_view = BoundaryView(self._ax_boundary, n_classes=2)
-        self.loss_view = LossView(loss_ax, log_scale=True)
+        self.loss_view = LossView(loss_ax, log_scale=True, train_label="train (running, train mode)",
+                                  mark_final_train=True)
         self.banner = Banner(fig)
         # what a training frame changes: blitted over a saved background (see the module docstring)
         self._blitter = Blitter(fig, [self.fit_view.prediction, self.boundary_view.image,
-                                            self.loss_view.train, self.loss_view.val, self.banner.text])
+                                      self.loss_view.train, self.loss_view.val, self.loss_view.final_train,
+                                      self.banner.text])
         self._scene = None  # what the last full picture showed besides the model: data and run length
         if fig.canvas is self._screen:  # ipympl
             fig.canvas.handle_draw = functools.partial(self._send_picture, fig.canvas.handle_draw)
@@ -251,7 +255,14 @@ class Playground(LivePanel):
         steady = scene == self._scene and self.history is not None and self.history.stop_reason != "diverged"
         self._scene = scene
         split = problem.split
+        X_val, y_val = split.X_val[:DRAWN_VAL], split.y_val[:DRAWN_VAL]
         regression = problem.task == "regression"
+        title = f"n_train {problem.n_train}, n_val {problem.n_val}" + (
+            f" ({DRAWN_VAL} drawn)" if problem.n_val > DRAWN_VAL else "")
+        if title != self._ax_fit.get_title(loc="left"):
+            steady = False  # a title is not among the blitted artists: draw everything once
+            for ax in (self._ax_fit, self._ax_boundary):
+                ax.set_title(title, loc="left", fontsize="small")
         self._ax_fit.set_visible(regression)
         self._ax_boundary.set_visible(not regression)
         if regression:
@@ -261,14 +272,14 @@ class Playground(LivePanel):
                 margin = 0.2 * (high - low) + 1e-6  # a little beyond the data: extrapolation shows
                 self.fit_view.set_x_grid(np.linspace(low - margin, high + margin, 200))
             self.fit_view.set_true_function(problem.true_function)
-            self.fit_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val, keep_limits=steady)
+            self.fit_view.set_data(split.X_train, split.y_train, X_val, y_val, keep_limits=steady)
         else:
             self.boundary_view.set_n_classes(problem.n_classes)
-            self.boundary_view.set_data(split.X_train, split.y_train, split.X_val, split.y_val)
+            self.boundary_view.set_data(split.X_train, split.y_train, X_val, y_val)
         self.loss_view.reset(epochs=settings.epochs, keep_limits=steady)  # x spans the run from the start
         self.loss_view.set_goal(run.goal if regression else None)
         self.banner.set("Training...", level="info")  # the banner is redrawn with every frame
-        self.advice.value = ""
+        self.advice.value = f"<i>{html.escape(sizes_text(problem))}. {html.escape(problem.note)}</i>"
         if not steady:
             self._blitter.invalidate()  # a new kind of data: the next frame draws everything
         # Otherwise the blitter itself sees any limit, scale or legend change; points, curves and
@@ -329,9 +340,13 @@ class Playground(LivePanel):
             self.status.value = f"<b style='color:#b00020'>{html.escape(message)}</b>"
         else:
             self.banner.set(self.diagnosis.headline, level=self.diagnosis.level)
+            # the diagnosis's training error is measured in eval mode: mark it in the loss's units
+            train_loss = evaluate(run.model, run.problem.split.train, task=run.problem.task)[0]
+            self.loss_view.set_final_train(train_loss)
             self.status.value = f"Done: {history.epochs_run} epochs in {history.seconds:.2f} s."
             items = "".join(f"<li>{html.escape(r)}</li>" for r in self.diagnosis.remedies)
-            self.advice.value = f"<b>{html.escape(self.diagnosis.regime.capitalize())}</b><ul>{items}</ul>"
+            self.advice.value = (f"<b>{html.escape(self.diagnosis.regime.capitalize())}</b><ul>{items}</ul>"
+                                 f"<i>{html.escape(run.outcome.readout)}</i>")
         self._render()
 
     # ------------------------------------------------------------ events

@@ -204,16 +204,27 @@ class LossView:
 
     The y-limits grow in whole steps (decades on the log scale) and ``reset(epochs=n)`` fixes
     the x-axis to a run's length, so the limits stay put while a run draws its curves.
+    ``train_label`` names the training curve: a training loop's curve is usually the loss
+    averaged over each epoch in training mode (dropout on, weights still moving), which
+    can sit above the validation curve. With ``mark_final_train=True`` the legend lists a
+    marker that :meth:`set_final_train` places at the training loss measured after training,
+    in eval mode, so both can be seen side by side. The entry is listed from the start, so
+    that the legend, and a blitted picture's background, do not change when it appears.
     """
 
-    def __init__(self, ax, *, log_scale=True, ylabel="loss"):
+    def __init__(self, ax, *, log_scale=True, ylabel="loss", train_label="train", mark_final_train=False):
         if not isinstance(ylabel, str):
             raise TypeError(f"ylabel must be a string, got {ylabel!r}")
+        if not isinstance(train_label, str):
+            raise TypeError(f"train_label must be a string, got {train_label!r}")
         self.ax, self.ylabel, self.epochs = ax, ylabel, None
-        (self.train,) = ax.plot([], [], color=TRAIN, lw=2, label="train")
+        (self.train,) = ax.plot([], [], color=TRAIN, lw=2, label=train_label)
         (self.val,) = ax.plot([], [], color=VAL, lw=2, ls="--", label="validation", visible=False)
         self.goal = ax.axhline(1.0, color="0.3", lw=1, ls=":", label="goal", visible=False)
-        self.artists = [self.train, self.val, self.goal]
+        (self.final_train,) = ax.plot([], [], ls="", marker="D", ms=7, color=TRAIN, markeredgecolor="white",
+                                      label="train, after training (eval mode)", zorder=4,
+                                      visible=check_bool("mark_final_train", mark_final_train))
+        self.artists = [self.train, self.val, self.goal, self.final_train]
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator("auto", steps=[1, 2, 5, 10], integer=True))  # no epoch 2.5
         self.set_log_scale(log_scale)
@@ -245,6 +256,14 @@ class LossView:
         self.goal.set_visible(value is not None)
         self._rescale()
 
+    def set_final_train(self, loss) -> None:
+        """Mark ``loss``, the training loss in eval mode after the run, at the last epoch; None hides it."""
+        if loss is None:
+            self.final_train.set_data([], [])
+        else:
+            self.final_train.set_data([max(len(self.train.get_xdata()) - 1, 0)], [check_float("loss", loss)])
+        self._rescale()
+
     def reset(self, epochs=None, *, keep_limits=False) -> None:
         """Empty both curves (the goal stays) for a new run; ``epochs``, its length, fixes the x-axis.
 
@@ -253,6 +272,7 @@ class LossView:
         """
         self.epochs = None if epochs is None else check_int("epochs", epochs, min_value=1)
         self._kept = self.ax.get_ylim() if check_bool("keep_limits", keep_limits) else None
+        self.final_train.set_data([], [])
         if keep_limits:
             self.train.set_data([], [])
             self.val.set_data([], [])
