@@ -151,7 +151,36 @@ SET_UPS = {
     "bce_multi_label": lambda: (mlp(3), *_multi_label(), nn.BCEWithLogitsLoss()),
     "bce_after_sigmoid": lambda: (mlp(1, nn.Sigmoid()), *binary_set_up(), nn.BCELoss()),
     "nll_log_softmax": lambda: (mlp(3, nn.LogSoftmax(dim=1)), *blobs(), nn.NLLLoss()),
+    "ce_sum": lambda: (mlp(3), *blobs(), nn.CrossEntropyLoss(reduction="sum")),
+    "bce_sum": lambda: (mlp(1), *binary_set_up(), nn.BCEWithLogitsLoss(reduction="sum")),
+    "mse_sum": lambda: (mlp(1), *_regression(), nn.MSELoss(reduction="sum")),
+    "ce_ignore_index": lambda: (mlp(3), blobs()[0], _padded(blobs()[1]), nn.CrossEntropyLoss()),
+    "F.ce_ignore_index": lambda: (mlp(3), blobs()[0], _padded(blobs()[1]), F.cross_entropy),
+    "ce_weights_sum_ignore": lambda: (mlp(3), blobs()[0], _padded(blobs()[1]), nn.CrossEntropyLoss(
+        weight=torch.tensor([1.0, 3.0, 0.5]), reduction="sum")),
+    "kl_div_log_softmax": lambda: (mlp(3, nn.LogSoftmax(dim=1)), blobs()[0], _soft(blobs()[1]),
+                                   nn.KLDivLoss(reduction="batchmean")),
 }
+
+
+def _padded(y):
+    """Every 8th label set to -100, PyTorch's default ignore_index (padding, unlabeled rows)."""
+    return np.where(np.arange(len(y)) % 8 == 0, -100, y)
+
+
+@pytest.mark.parametrize(("loss_fn", "targets"), [
+    (lambda out, t: F.binary_cross_entropy_with_logits(out.squeeze(1), t), lambda y: y[:, 0]),  # (N,) 0/1
+    (nn.SoftMarginLoss(), lambda y: y * 2 - 1),  # (N, 1) -1/+1
+], ids=["lambda_bce_logits", "soft_margin"])
+def test_a_loss_the_doctor_does_not_know_is_judged_by_its_own_fall_and_noted(loss_fn, targets):
+    X, y = binary_set_up()
+    y = targets(y)
+    report = doctor(mlp(1), X, y, loss_fn)
+    assert report.ok and "not one the doctor knows" in report.notes[0], repr(report)
+    overfit = next(c for c in report.checks if c.name == "overfit_batch")
+    assert "the doctor does not know this loss" in overfit.message
+    double_sigmoid = doctor(mlp(1, nn.Sigmoid()), X, y, loss_fn)  # probabilities into a logits loss
+    assert not double_sigmoid.ok, repr(double_sigmoid)
 
 
 def _digits(n=64):

@@ -108,9 +108,16 @@ def shapes(case) -> Check:
 def _sample_weights(case, y) -> np.ndarray | None:
     """Each sample's weight in a cross-entropy or NLL mean over class indices (class weights,
     ignore_index), or None where every sample counts the same."""
+    if getattr(case.loss_fn, "reduction", "mean") != "mean":
+        return None
+    return _index_weights(case, y)
+
+
+def _index_weights(case, y) -> np.ndarray | None:
+    """Each sample's weight (class weight, 0 for ignore_index) under cross-entropy or NLL on class
+    indices, whatever the reduction; None where every sample counts 1."""
     weight, index = getattr(case.loss_fn, "weight", None), getattr(case.loss_fn, "ignore_index", -100)
-    if case.kind not in ("cross_entropy", "nll") or case.target.form != "index" or \
-            getattr(case.loss_fn, "reduction", "mean") != "mean":
+    if case.kind not in ("cross_entropy", "nll") or case.target.form != "index":
         return None
     labels = y.long()
     keep = (labels != index).double()
@@ -129,25 +136,38 @@ def init_loss(case) -> Check:
     if value < 0:
         return fail("init_loss", f"loss at init is {value:.4g}, below 0; cross-entropy and squared "
                     "errors never are: are you minimizing -L instead of L?")
+    per, summed = _summed_terms(case, out)  # reduction="sum" adds up what "mean" averages
     if case.kind in ("cross_entropy", "nll") and out.dim() == 2:
-        expected = math.log(out.shape[1])
+        expected = math.log(out.shape[1]) * per
         low, high = 0.5 * expected, 1.5 * expected
-        found = f"loss at init {value:.4g}; expected about -log(1/{out.shape[1]}) = {expected:.4g}"
+        found = f"loss at init {value:.4g}; expected about {summed}-log(1/{out.shape[1]}) = {expected:.4g}"
     elif case.kind in ("bce_logits", "bce") and getattr(case.loss_fn, "pos_weight", None) is None:
-        expected = math.log(2)
+        expected = math.log(2) * per
         low, high = 0.5 * expected, 1.5 * expected
-        found = f"loss at init {value:.4g}; expected about log(2) = {expected:.4g} (outputs near 1/2)"
+        found = f"loss at init {value:.4g}; expected about {summed}log(2) = {expected:.4g} (outputs near 1/2)"
     elif case.kind == "mse":
-        var, msq = case.y.double().var().item(), case.y.double().pow(2).mean().item()
+        var, msq = case.y.double().var().item() * per, case.y.double().pow(2).mean().item() * per
         low, high = 0.5 * var, 2 * max(var, msq) + 1e-12
-        found = f"loss at init {value:.4g}; expected about Var(y) = {var:.4g} (mean(y^2) = {msq:.4g} " \
-                "if the outputs start near 0)"
+        found = f"loss at init {value:.4g}; expected about {summed}Var(y) = {var:.4g} ({summed}mean(y^2) = " \
+                f"{msq:.4g} if the outputs start near 0)"
     else:
         return Check("init_loss", "skip", f"loss at init {value:.4g}, not negative; the expected value is "
                      "known for cross-entropy, NLL, binary cross-entropy and MSE only")
     if low <= value <= high:
         return Check("init_loss", "pass", found)
     return fail("init_loss", f"{found}, want within [{low:.3g}, {high:.3g}]")
+
+
+def _summed_terms(case, out) -> tuple[float, str]:
+    """How many per-element losses a reduction="sum" loss adds up (1 for a mean), and how to say it."""
+    if getattr(case.loss_fn, "reduction", "mean") != "sum":
+        return 1.0, ""
+    if case.kind in ("cross_entropy", "nll"):
+        weights = _index_weights(case, case.y)
+        count = float(weights.sum()) if weights is not None else float(len(out))
+    else:
+        count = float(case.y.numel())
+    return count, f"{count:g} x "
 
 
 def logits(case) -> Check:

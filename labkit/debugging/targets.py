@@ -24,6 +24,7 @@ _KNOWN = {
     "nll": (F.nll_loss, nn.NLLLoss),
     "bce_logits": (F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss),
     "bce": (F.binary_cross_entropy, nn.BCELoss),
+    "kl_div": (F.kl_div, nn.KLDivLoss),  # log-probabilities against class probabilities
     "mse": (F.mse_loss, nn.MSELoss),
     "l1": (F.l1_loss, nn.L1Loss),
     "huber": (F.huber_loss, nn.HuberLoss),
@@ -70,6 +71,8 @@ def _from_loss(kind, loss_fn, y, task) -> Target:
         return Target("classification", kind, form)
     if kind in ("bce_logits", "bce"):
         return Target("classification", kind, "binary")
+    if kind == "kl_div":
+        return Target("classification", kind, "probs")
     if kind in _REGRESSION:
         return Target("regression", kind, "values")
     name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
@@ -95,9 +98,12 @@ def _class_form(y: torch.Tensor) -> str:
     return "binary"
 
 
-def _ignore_index(loss_fn) -> int | None:
-    index = getattr(loss_fn, "ignore_index", None)
-    return index if isinstance(index, int) and index >= 0 else None
+def _ignore_index(target: Target, loss_fn) -> int | None:
+    """The class index the loss skips: its ``ignore_index`` (-100 unless set, as in PyTorch), or None."""
+    if target.kind not in ("cross_entropy", "nll"):
+        return None
+    index = getattr(loss_fn, "ignore_index", -100)  # F.cross_entropy and F.nll_loss default to -100 too
+    return index if isinstance(index, int) else None
 
 
 def class_labels(target: Target, loss_fn, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -106,7 +112,7 @@ def class_labels(target: Target, loss_fn, y: torch.Tensor) -> tuple[torch.Tensor
         if y.is_floating_point() and not torch.equal(y, y.round()):
             return None
         labels = y.reshape(len(y), -1)[:, 0].long() if y.dim() > 1 else y.long()
-        index = _ignore_index(loss_fn)
+        index = _ignore_index(target, loss_fn)
         return labels, (labels != index) if index is not None else torch.ones_like(labels, dtype=torch.bool)
     if target.form == "probs":
         return y.argmax(1), torch.ones(len(y), dtype=torch.bool, device=y.device)
