@@ -159,3 +159,15 @@ def test_bad_arguments(kwargs, error, words):
 def test_goal_is_keyword_only():
     with pytest.raises(TypeError):
         diagnose(0.1, 0.2, 0.05)
+
+
+@pytest.mark.parametrize("train, val, goal", [
+    (0.2, 0.6, 0.05), (0.3, 0.4, 0.05), (123.456789, 80808.1, 0.055), (0.012, 0.21, 0.05),
+    (0.2, 0.22, 0.05), (0.01, 0.02, 0.05), (math.nan, 0.1, 0.05), (1.23456e-7, 9.87654e5, 1.2345e-3),
+])
+def test_brief_is_one_short_line_with_the_regime(train, val, goal):
+    d = diagnose(train, val, goal_error=goal)
+    assert len(d.brief) <= 95 and "\n" not in d.brief
+    assert d.brief.lower().startswith(d.regime.split(" (")[0])
+    if d.focus is not None and d.regime == "underfitting and overfitting":
+        assert f"attack the {d.focus} gap" in d.brief

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import html
 import io
 from types import SimpleNamespace
 
@@ -429,3 +430,13 @@ def test_a_model_setting_change_blits_even_the_first_frame(fake_clock):
     assert stats["blitted"] == stats["frames"] - 2 - loss_limit_changes(panel)
     np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))
     panel.close()
+
+
+def test_the_banner_fits_the_figure_and_the_full_headline_sits_below():
+    panel = Playground(optimizer="adam", lr=10**0.5, epochs=50)  # a staircase: both gaps miss the goal
+    d = panel.diagnosis
+    assert d.regime == "underfitting and overfitting"
+    assert panel.banner.text.get_text() == d.brief and f"attack the {d.focus} gap" in d.brief
+    panel.figure.canvas.draw()
+    assert panel.banner.text.get_window_extent().x1 <= panel.figure.bbox.width  # not cut off
+    assert html.escape(d.headline) in panel.advice.value and "n_val 300" in panel.advice.value

@@ -143,6 +143,21 @@ class Diagnosis:
         """Validation error minus training error."""
         return self.val_error - self.train_error
 
+    @property
+    def brief(self) -> str:
+        """The headline in at most about 90 characters, for a one-line banner in a figure."""
+        t, v, g = (f"{x:.3g}" for x in (self.train_error, self.val_error, self.goal_error))
+        if self.regime == "underfitting and overfitting":
+            first, other = ("bias", "variance") if self.focus == "bias" else ("variance", "bias")
+            gaps = {"bias": self.bias_gap, "variance": self.variance_gap}
+            return (f"Underfitting and overfitting: attack the {first} gap ({gaps[first]:.2g}) before "
+                    f"the {other} gap ({gaps[other]:.2g})")
+        if self.regime == "diverged":
+            return f"Diverged: training error {t}, validation error {v}"
+        name = {"underfitting": "Underfitting (high bias)", "overfitting": "Overfitting (high variance)",
+                "about right": "About right"}[self.regime]
+        return f"{name}: training error {t}, validation error {v}, goal {g}"
+
     def __repr__(self) -> str:
         return "\n".join([self.headline, *(f"  - {r}" for r in self.remedies)])
 

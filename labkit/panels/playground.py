@@ -339,13 +339,13 @@ class Playground(LivePanel):
             self.banner.set(message, level="error")
             self.status.value = f"<b style='color:#b00020'>{html.escape(message)}</b>"
         else:
-            self.banner.set(self.diagnosis.headline, level=self.diagnosis.level)
+            self.banner.set(self.diagnosis.brief, level=self.diagnosis.level)  # one line that fits the figure
             # the diagnosis's training error is measured in eval mode: mark it in the loss's units
             train_loss = evaluate(run.model, run.problem.split.train, task=run.problem.task)[0]
             self.loss_view.set_final_train(train_loss)
             self.status.value = f"Done: {history.epochs_run} epochs in {history.seconds:.2f} s."
             items = "".join(f"<li>{html.escape(r)}</li>" for r in self.diagnosis.remedies)
-            self.advice.value = (f"<b>{html.escape(self.diagnosis.regime.capitalize())}</b><ul>{items}</ul>"
+            self.advice.value = (f"<b>{html.escape(self.diagnosis.headline)}</b><ul>{items}</ul>"
                                  f"<i>{html.escape(run.outcome.readout)}</i>")
         self._render()
 
