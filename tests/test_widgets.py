@@ -173,6 +173,7 @@ def test_own_data_classification_shows_a_boundary():
     assert panel.problem.n_classes == 2 and panel.last_error is None
     assert panel.controls["dataset"].disabled
     assert "your data" in panel.code()
+    compile(panel.code(), "panel.code()", "exec")  # a template, but valid Python (a comment ate a bracket)
 
 
 @pytest.mark.parametrize(

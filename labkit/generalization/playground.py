@@ -257,32 +257,32 @@ def settings_code(settings: Settings, *, user_data: bool = False) -> str:
     """Plain labkit calls that reproduce a playground run with these settings."""
     s = settings
     if user_data:
+        imports = []
         data_lines = ["X, y = ...  # your data, as given to Playground(data=(X, y))",
-                      f"split = train_val_test_split(X, y, random_state={s.random_state})  # 70/20/10"]
-        model_in = "X.shape[1] if X.ndim == 2 else 1"
-        n_out = "1  # regression; for classes: the number of classes"
+                      f"split = train_val_test_split(X, y, random_state={s.random_state})  # 70/20/10",
+                      "n_outputs = 1  # for a curve; for classes: the number of classes, int(y.max()) + 1"]
     else:
         def pool(n, stream):
             return (f"make_dataset({s.dataset!r}, {n}, noise={s.noise!r}, "
                     f"random_state=np.random.default_rng([{s.random_state}, {stream}]))")
+        imports = ["import numpy as np", "", "from labkit.data import make_dataset"]
+        n_out = "1" if task_of(s.dataset) == "regression" else "int(max(y.max(), y_val.max())) + 1"
         data_lines = [f"X, y = make_dataset({s.dataset!r}, {s.n_train}, noise={s.noise!r}, "
                       f"random_state={s.random_state})",
                       f"X_val, y_val = {pool(VAL_POOL, 1)}  # a fixed validation pool",
                       f"X_test, y_test = {pool(TEST_POOL, 2)}",
-                      "split = Split(X, y, X_val, y_val, X_test, y_test)"]
-        model_in = "X.shape[1]"
-        n_out = "1" if task_of(s.dataset) == "regression" else "int(max(y.max(), y_val.max())) + 1"
+                      "split = Split(X, y, X_val, y_val, X_test, y_test)",
+                      f"n_outputs = {n_out}"]
     return "\n".join([
-        "import numpy as np",
-        "from labkit.data import make_dataset",
+        *imports,
         "from labkit.models import MLP",
         "from labkit.runtime import seeded",
-        "from labkit.splits import Split, train_val_test_split",
+        "from labkit.splits import " + ("train_val_test_split" if user_data else "Split"),
         "from labkit.train import fit",
         "",
         *data_lines,
         f"with seeded({s.random_state}):  # the same initial weights every time",
-        f"    model = MLP({model_in}, {n_out}, width={s.width}, depth={s.depth}, "
+        f"    model = MLP(split.X_train.shape[1], n_outputs, width={s.width}, depth={s.depth}, "
         f"activation={s.activation!r}, dropout={s.dropout!r})",
         f"history = fit(model, split.train, split.val, epochs={s.epochs}, optimizer={s.optimizer!r}, "
         f"lr={s.lr!r}, weight_decay={s.weight_decay!r}, batch_size={s.batch_size!r}, "
