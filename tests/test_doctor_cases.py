@@ -93,6 +93,27 @@ def test_nan_gradients_behind_a_finite_loss_are_named():
     assert "learning rate" not in report["overfit_batch"].advice  # not a step-size problem
 
 
+class ClampSqrt(nn.Module):
+    """sqrt(clamp(h, min=0)): clamp passes the gradient at exactly 0, where sqrt's slope is Inf."""
+
+    def forward(self, h):
+        return torch.sqrt(h.clamp(min=0))
+
+
+def test_an_inf_gradient_from_sqrt_at_zero_counts_as_neither_non_zero_nor_changed():
+    X, y = blobs()
+    X[:4] = 0.0  # with zero biases these rows put exact zeros into the sqrt
+    with seeded(0):
+        model = nn.Sequential(nn.Linear(2, 8), ClampSqrt(), nn.Linear(8, 3))
+    nn.init.zeros_(model[0].bias)
+    report = doctor(model, X, y, nn.CrossEntropyLoss())
+    assert report["finite"].status == "pass"
+    assert report["grads_reach"].status == "fail" and "0.weight" in report["grads_reach"].message
+    assert report["params_change"].status == "fail"
+    overfit = report["overfit_batch"]
+    assert "first gradients" in overfit.message and "learning rate" not in overfit.advice, repr(report)
+
+
 # ---------------------------------------------------------------- case 09: frozen tensors
 
 def test_frozen_tensors_are_listed_with_advice_on_intent():

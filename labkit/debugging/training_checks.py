@@ -197,6 +197,10 @@ def overfit_batch(case) -> Check:
     trace = f"{len(X)} samples, {len(losses)} steps: {what} {before:.3g} -> {after:.3g}, " \
             f"loss {losses[0]:.4g} -> {losses[-1]:.4g}{dropped}"
     if not math.isfinite(losses[-1]) or not math.isfinite(after):
+        nonfinite = [n for n, g in case.grads.items() if g is not None and not torch.isfinite(g).all()]
+        if nonfinite:  # the very first gradient was NaN/Inf: not a learning-rate problem
+            return Check("overfit_batch", "fail", f"training broke at once: the first gradients of "
+                         f"{', '.join(nonfinite)} are NaN or Inf ({trace})", _NONFINITE)
         return Check("overfit_batch", "fail", f"training diverged ({trace})", f"Diverged: {_GOES_UP}.")
     broken = [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]
     if broken:  # NaN weights behind a finite loss (a unit that zeroes them): no learning-rate issue
