@@ -11,7 +11,8 @@ import pytest
 from labkit.course import extrapolation, validation
 from labkit.generalization.dynamics import compare_horizons
 from labkit.generalization.extrapolation import ensemble_spread
-from labkit.generalization.validation import compare_splits, validation_optimism
+from labkit.generalization.group_splits import compare_splits
+from labkit.generalization.validation import validation_optimism
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labkit.generalization import leakage
-from labkit.generalization.leakage import SUPERVISED_STEPS, PreprocessingLeakResult, supervised_leak_demo
+from labkit.generalization.supervised_leaks import (
+    SUPERVISED_STEPS,
+    PreprocessingLeakResult,
+    supervised_leak_demo,
+)
 
 
 @pytest.fixture(scope="module", params=SUPERVISED_STEPS)
@@ -63,11 +66,3 @@ def test_supervised_leak_is_repeatable_for_a_seed():
 def test_supervised_leak_bad_arguments_name_the_argument(kwargs, error, argument):
     with pytest.raises(error, match=argument):
         supervised_leak_demo(**kwargs)
-
-
-def test_new_names_are_on_the_face():
-    import labkit.generalization as face
-
-    for name in ("supervised_leak_demo", "PreprocessingLeakResult", "SUPERVISED_STEPS", "compare_scalers",
-                 "ScalerComparison", "SCALERS"):
-        assert getattr(face, name) is getattr(leakage, name) and name in face.__all__

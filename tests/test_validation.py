@@ -16,15 +16,17 @@ import pytest
 import torch
 
 from labkit.generalization import leakage, lockbox, validation
-from labkit.generalization.leakage import LEAKS, LeakageResult, compare_scalers, leakage_demo
-from labkit.generalization.lockbox import Lockbox
-from labkit.generalization.validation import (
+from labkit.generalization.group_splits import (
     GroupKFoldResult,
-    MismatchResult,
-    OptimismResult,
     SplitComparison,
     compare_group_kfold,
     compare_splits,
+)
+from labkit.generalization.leakage import LEAKS, LeakageResult, compare_scalers, leakage_demo
+from labkit.generalization.lockbox import Lockbox
+from labkit.generalization.validation import (
+    MismatchResult,
+    OptimismResult,
     mismatch_demo,
     validation_optimism,
 )

@@ -26,7 +26,7 @@ def exercises(optimism=None, splits=None, horizons=None) -> ExerciseSet:
     """Lab 02's exercises; the numeric ones appear when the lab's results are passed.
 
     ``optimism`` is the lab's :class:`~labkit.generalization.validation.OptimismResult` (for q1),
-    ``splits`` its :class:`~labkit.generalization.validation.SplitComparison` (q2) and ``horizons``
+    ``splits`` its :class:`~labkit.generalization.group_splits.SplitComparison` (q2) and ``horizons``
     its :class:`~labkit.generalization.dynamics.DynamicsComparison` (q5).
     """
     items = []
@@ -79,7 +79,8 @@ def exercises(optimism=None, splits=None, horizons=None) -> ExerciseSet:
                      "(1.8% - 1.2%), but 7.2 points between train-validation (1.8%) and validation (9%). "
                      "The model generalizes well within its training distribution; the application's "
                      "data differ. More data like the application's (collected or synthesized) is the "
-                     "remedy, not more regularization.",
+                     "remedy, not more regularization. The largest gap is the one to attack first "
+                     "(Ng's rule, which Lab 01's `diagnose` follows too).",
         ),
     ]
     if horizons is not None:

@@ -57,16 +57,19 @@ from labkit.generalization.extrapolation import (
     small_angle_period,
     symmetry_demo,
 )
+from labkit.generalization.group_splits import (
+    GroupKFoldResult,
+    SplitComparison,
+    compare_group_kfold,
+    compare_splits,
+)
 from labkit.generalization.leakage import (
     LEAKS,
     SCALERS,
-    SUPERVISED_STEPS,
     LeakageResult,
-    PreprocessingLeakResult,
     ScalerComparison,
     compare_scalers,
     leakage_demo,
-    supervised_leak_demo,
 )
 from labkit.generalization.lockbox import METRICS, Lockbox
 from labkit.generalization.playground import (
@@ -90,13 +93,14 @@ from labkit.generalization.playground import (
     sizes_text,
 )
 from labkit.generalization.problem import MAX_CLASSES, TEST_POOL, describe_data, excess_error
+from labkit.generalization.supervised_leaks import (
+    SUPERVISED_STEPS,
+    PreprocessingLeakResult,
+    supervised_leak_demo,
+)
 from labkit.generalization.validation import (
-    GroupKFoldResult,
     MismatchResult,
     OptimismResult,
-    SplitComparison,
-    compare_group_kfold,
-    compare_splits,
     mismatch_demo,
     validation_optimism,
 )
