@@ -340,6 +340,9 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
 def predict_batched(model, X):
     """Every model's predictions at X ((N, in) shared or (K, N, in)), as numpy (K, N, out)."""
     _check_model(model)
+    X = _check_input(X, model, "X")
+    if X.shape[-2] == 0:
+        raise ValueError(f"X has no rows (shape {tuple(X.shape)}); predict needs at least one sample")
     with torch.no_grad():
         return model(X).cpu().numpy()
 
@@ -433,13 +436,14 @@ def _check_data(name, data, model):
     return tuple(torch.as_tensor(a, dtype=W.dtype, device=W.device).expand(K, *a.shape[-2:]) for a in (X, y))
 
 
-def _check_input(x, model):
+def _check_input(x, model, name="x"):
     """forward's x: a tensor is only shape-checked; anything else is converted and checked."""
     W, K, d = model.weights[0], model.n_models, model.in_features
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(_stacked("x", x, K))
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(_stacked(name, x, K))
     x = x.to(device=W.device, dtype=W.dtype)
     if x.dim() not in (2, 3) or x.shape[-1] != d or (x.dim() == 3 and len(x) != K):
-        raise ValueError(f"x must be (N, {d}) shared or ({K}, N, {d}) per model; got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must be (N, {d}) shared or ({K}, N, {d}) per model; "
+                         f"got shape {tuple(x.shape)}")
     return x.expand(K, *x.shape[-2:])
 
 
@@ -447,7 +451,7 @@ def _check_input(x, model):
 def train_mlps(X, y, *, n_models, width, depth, epochs, lr, random_state, activation="relu",
                weight_decay=0.0):
     """K MLPs trained together (full-batch Adam on MSE); X (n, d) or (K, n, d), y (n,) or (K, n)."""
-    d = np.shape(X)[-1]
+    d = _stacked("X", X, check_int("n_models", n_models, min_value=1)).shape[-1]
     model = BatchedMLP(n_models, d, 1, width=width, depth=depth, activation=activation,
                         random_state=random_state)
     fit_batched(model, (X, y), epochs=epochs, lr=lr, weight_decay=weight_decay, random_state=random_state)
@@ -455,7 +459,15 @@ def train_mlps(X, y, *, n_models, width, depth, epochs, lr, random_state, activa
 
 
 def mse_per_model(model, X, y) -> np.ndarray:
-    """Each model's MSE on (X, y): shape (K,)."""
+    """Each model's MSE on (X, y): shape (K,); y is (n,) shared, (n, 1), or (K, n) one target per model."""
     predictions = predict_batched(model, X)[..., 0]  # (K, n)
-    return np.mean((predictions - np.asarray(y)) ** 2, axis=-1)
+    K, n = predictions.shape
+    target = to_numpy("y", y)
+    if target.shape not in ((n,), (n, 1), (K, n)):
+        raise ValueError(f"y must have shape ({n},) or ({K}, {n}) for X's {n} rows and {K} models, "
+                         f"got shape {target.shape}")
+    if not np.issubdtype(target.dtype, np.number) or not np.isfinite(target).all():
+        raise ValueError(f"y must hold finite numbers, got dtype {target.dtype} with NaN, Inf or non-numbers")
+    target = target[:, 0] if target.shape == (n, 1) and (K, n) != (n, 1) else target
+    return np.mean((predictions - target) ** 2, axis=-1)
 

@@ -256,6 +256,8 @@ def pendulum_period(amplitude, length=1.0, *, g=9.81):
 
 
 def _as_float_array(name, value) -> np.ndarray:
+    if isinstance(value, (bool, np.bool_, str, bytes)):  # True is not a length of 1 m, nor "1" a number
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

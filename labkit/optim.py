@@ -27,6 +27,11 @@ UNITS = ("epoch", "step")  # what a schedule counts: epochs, or update steps (ba
 
 def make_optimizer(name: str, params: list, lr: float, momentum: float, weight_decay: float):
     """A torch optimizer, fused where this PyTorch supports it (about 1.5x faster per step)."""
+    name = check_choice("optimizer name", name, OPTIMIZERS)
+    params = _check_params(params)
+    lr = check_float("lr", lr, min_value=0.0, strict_min=True)
+    momentum = check_float("momentum", momentum, min_value=0.0, max_value=1.0)
+    weight_decay = check_float("weight_decay", weight_decay, min_value=0.0)
     if name in ("sgd", "momentum", "nesterov"):
         cls, options = torch.optim.SGD, {"momentum": 0.0 if name == "sgd" else momentum,
                                          "nesterov": name == "nesterov"}
@@ -36,6 +41,22 @@ def make_optimizer(name: str, params: list, lr: float, momentum: float, weight_d
         return cls(params, lr=lr, weight_decay=weight_decay, fused=True, **options)
     except (RuntimeError, TypeError, ValueError):  # older torch, or a device without a fused kernel
         return cls(params, lr=lr, weight_decay=weight_decay, **options)
+
+
+def _check_params(params) -> list:
+    """``params`` as a non-empty list of tensors (or of param-group dicts), as torch's optimizers take."""
+    if isinstance(params, (str, bytes, torch.Tensor)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"params must be a list of parameters such as list(model.parameters()), "
+                        f"got {type(params).__name__}")
+    params = list(params)
+    if not params:
+        raise ValueError("params must hold at least one parameter, got an empty list; "
+                         "does the model have any (list(model.parameters()))?")
+    wrong = [p for p in params if not isinstance(p, (torch.Tensor, dict))]
+    if wrong:
+        raise TypeError(f"params must hold tensors such as model.parameters() gives, "
+                        f"got {type(wrong[0]).__name__}")
+    return params
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +111,9 @@ def make_scheduler(schedule, optimizer, *, epochs: int, steps_per_epoch: int = 1
     epochs = check_int("epochs", epochs, min_value=1)
     steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, min_value=1)
     per = check_choice("per", per, UNITS)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (see make_optimizer), "
+                        f"got {type(optimizer).__name__}")
     if schedule is None:
         return None
     if isinstance(schedule, RangeSchedule):

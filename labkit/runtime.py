@@ -50,7 +50,8 @@ def get_device(prefer: str | None = None) -> torch.device:
         device = torch.device(wanted)
     except (RuntimeError, TypeError):
         raise ValueError(
-            f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps' (argument or LABKIT_DEVICE), got {wanted!r}"
+            f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps' (the device or prefer argument, or "
+            f"LABKIT_DEVICE), got {wanted!r}"
         ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {wanted!r} was asked for, but this PyTorch sees no CUDA GPU")

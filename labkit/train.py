@@ -156,6 +156,8 @@ def _place(model, device) -> torch.device:
 @contextlib.contextmanager
 def evaluating(model):
     """Eval mode (dropout off, batch norm's running statistics) and no gradients; mode restored after."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     was_training = model.training
     model.eval()
     try:

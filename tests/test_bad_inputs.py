@@ -9,17 +9,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
-from labkit import arguments, splits
+from labkit import arguments, batched, data, optim, runtime, splits, train
+from labkit.generalization import biasvar, dynamics, extrapolation, lockbox
 from labkit.gradients import gradcheck as gc
-from labkit.gradients import monitor, pitfalls
+from labkit.gradients import gradient_flow, monitor, pitfalls
 from labkit.train import evaluate, fit, predict
+from labkit.viz import blitting, sweeps
+from labkit.viz import gradient_flow as viz_gradient_flow
 
 
 def _linear():
     torch.manual_seed(0)
     return nn.Linear(2, 1)
+
+
+def _batched():
+    return batched.BatchedMLP(2, 2, 1, width=4, depth=1, random_state=0)
 
 
 CASES = {
@@ -52,6 +60,116 @@ CASES = {
     "as_2d_float, NaN rows": (
         lambda: arguments.as_2d_float("X", [[1.0], [np.nan]]), ValueError,
         r"^X contains NaN or Inf in 1 row\(s\)"),
+    # found by benchmarks/bad_inputs.py
+    "make_optimizer, an unknown name": (
+        lambda: optim.make_optimizer("nope", list(_linear().parameters()), 0.1, 0.9, 0.0), ValueError,
+        r"^optimizer name must be one of 'sgd'.*got 'nope'"),
+    "make_optimizer, a string lr": (
+        lambda: optim.make_optimizer("sgd", list(_linear().parameters()), "abc", 0.9, 0.0), TypeError,
+        r"^lr must be a number, got 'abc'"),
+    "make_optimizer, lr 0": (
+        lambda: optim.make_optimizer("adam", list(_linear().parameters()), 0.0, 0.9, 0.0), ValueError,
+        r"^lr must be greater than 0.0, got 0.0"),
+    "make_optimizer, momentum above 1": (
+        lambda: optim.make_optimizer("momentum", list(_linear().parameters()), 0.1, 1.5, 0.0), ValueError,
+        r"^momentum must be at most 1.0, got 1.5"),
+    "make_optimizer, NaN weight decay": (
+        lambda: optim.make_optimizer("adam", list(_linear().parameters()), 0.1, 0.9, np.nan), ValueError,
+        r"^weight_decay must be a finite number, got nan"),
+    "make_optimizer, no parameters": (
+        lambda: optim.make_optimizer("adam", [], 0.1, 0.9, 0.0), ValueError,
+        r"^params must hold at least one parameter, got an empty list"),
+    "make_optimizer, params None": (
+        lambda: optim.make_optimizer("adam", None, 0.1, 0.9, 0.0), TypeError,
+        r"^params must be a list of parameters such as list\(model.parameters\(\)\), got NoneType"),
+    "make_scheduler, not an optimizer": (
+        lambda: optim.make_scheduler("cosine", "abc", epochs=5), TypeError,
+        r"^optimizer must be a torch.optim.Optimizer .*got str"),
+    "evaluating, not a module": (
+        lambda: train.evaluating("abc").__enter__(), TypeError, r"^model must be a torch.nn.Module, got str"),
+    "get_device, unknown prefer": (
+        lambda: runtime.get_device("nope"), ValueError,
+        r"^device must be 'cpu', 'cuda', 'cuda:N' or 'mps' \(the device or prefer argument.*got 'nope'"),
+    "pendulum_period, a bool length": (
+        lambda: data.pendulum_period(0.5, True), TypeError,
+        r"^length must be a number or an array of numbers, got True"),
+    "predict_batched, NaN X": (
+        lambda: batched.predict_batched(_batched(), [[0.0, np.nan]]), ValueError,
+        r"^X contains NaN or Inf in 1 row\(s\)"),
+    "predict_batched, no rows": (
+        lambda: batched.predict_batched(_batched(), np.zeros((0, 2))), ValueError,
+        r"^X has no rows \(shape \(2, 0, 2\)\)"),
+    "train_mlps, X a string": (
+        lambda: batched.train_mlps("abc", np.zeros(4), n_models=2, width=4, depth=1, epochs=1, lr=0.01,
+                                   random_state=0), ValueError, r"^X must be 1-D or 2-D"),
+    "mse_per_model, y of the wrong length": (
+        lambda: batched.mse_per_model(_batched(), np.zeros((5, 2)), np.zeros(4)), ValueError,
+        r"^y must have shape \(5,\) or \(2, 5\) for X's 5 rows and 2 models, got shape \(4,\)"),
+    "bias_variance, no models": (
+        lambda: biasvar.bias_variance(np.zeros((0, 5)), np.zeros(5)), ValueError,
+        r"^predictions must hold at least one model and one point, got shape \(0, 5\)"),
+    "fit_identity, n_train named as n_train": (
+        lambda: extrapolation.fit_identity(n_train=0), ValueError, r"^n_train must be at least 2, got 0"),
+    "fit_identity, n_grid a string": (
+        lambda: extrapolation.fit_identity(n_grid="abc"), TypeError,
+        r"^n_grid must be an integer, got 'abc'"),
+    "StepModel, n_state 0": (
+        lambda: dynamics.StepModel(0), ValueError, r"^n_state must be at least 1, got 0"),
+    "one_step_pairs, no trajectories": (
+        lambda: dynamics.one_step_pairs(np.zeros((0, 5, 2))), ValueError,
+        r"^trajectories must have shape \(n_trajectories, n_times, n_state\) with at least one trajectory"),
+    "rollout, no start states": (
+        lambda: dynamics.rollout(dynamics.StepModel(2, width=4), np.zeros((0, 2)), 3), ValueError,
+        r"^x0 must be finite start states of shape \(d,\) or \(n, d\), got shape \(0, 2\)"),
+    "Lockbox, 4-D y": (
+        lambda: lockbox.Lockbox(np.zeros((4, 2)), np.zeros((4, 1, 1, 1))), ValueError,
+        r"^y must be 1-D \(n_samples,\) or 2-D \(n_samples, n_targets\), got shape \(4, 1, 1, 1\)"),
+    "Lockbox, y a string": (
+        lambda: lockbox.Lockbox(np.zeros((4, 2)), "abc"), ValueError, r"^y must be 1-D"),
+    "build_net, settings not NetSettings": (
+        lambda: gradient_flow.build_net("abc"), TypeError, r"^settings must be a NetSettings, got str"),
+    "make_teacher_task, n_samples 0": (
+        lambda: gradient_flow.make_teacher_task(0), ValueError, r"^n_samples must be at least 2, got 0"),
+    "measure, n_samples a string": (
+        lambda: gradient_flow.measure(depth=3, steps=0, n_samples="abc"), TypeError,
+        r"^n_samples must be an integer, got 'abc'"),
+    "layer_gradient_norms, loss_fn not callable": (
+        lambda: monitor.layer_gradient_norms(_linear(), np.ones((4, 2)), np.ones((4, 1)), "abc"), TypeError,
+        r"^loss_fn must be a function loss_fn\(outputs, y\)"),
+    "layer_gradient_norms, X the model cannot take": (
+        lambda: monitor.layer_gradient_norms(_linear(), np.ones((4, 3)), np.ones((4, 1))), ValueError,
+        r"^model cannot take X of shape \(4, 3\)"),
+    "layer_gradient_norms, NaN X": (
+        lambda: monitor.layer_gradient_norms(_linear(), [[np.nan, 1.0]], [[1.0]]), ValueError,
+        r"^X contains NaN or Inf"),
+    "layer_gradient_norms, y of another length": (
+        lambda: monitor.layer_gradient_norms(_linear(), np.ones((4, 2)), np.ones((3, 1))), ValueError,
+        r"^X and y must have the same number of rows"),
+    "layer_gradient_norms, y that only broadcasts": (
+        lambda: monitor.layer_gradient_norms(_linear(), np.ones((4, 2)), np.ones((4, 1, 1))), ValueError,
+        r"^y of shape \(4, 1, 1\) does not match the model's outputs \(4, 1\)"),
+    "Monitor, modules a number": (
+        lambda: monitor.Monitor(_linear(), modules=3), TypeError,
+        r"^modules must be a list of module names, got 3"),
+    "tf32_effect, bad max_entries off CUDA too": (
+        lambda: pitfalls.tf32_effect(*gc.demo_problem(), max_entries=0, device="cpu"), ValueError,
+        r"^max_entries must be at least 1, got 0"),
+    "tf32_effect, not a model": (
+        lambda: pitfalls.tf32_effect("abc", device="cpu"), TypeError,
+        r"^model must be a torch.nn.Module, got str"),
+    "EnsembleView, not an Axes": (
+        lambda: sweeps.EnsembleView("abc", n_models=2), TypeError,
+        r"^ax must be a matplotlib Axes .*got 'abc'"),
+    "BiasVarianceView, None": (
+        lambda: sweeps.BiasVarianceView(None), TypeError, r"^ax must be a matplotlib Axes .*got None"),
+    "GradientFlowView, not a Figure": (
+        lambda: viz_gradient_flow.GradientFlowView(3), TypeError,
+        r"^fig must be a matplotlib Figure .*got 3"),
+    "Blitter, not a Figure": (
+        lambda: blitting.Blitter(None, []), TypeError, r"^fig must be a matplotlib Figure .*got None"),
+    "Blitter, changing not artists": (
+        lambda: blitting.Blitter(Figure(), ["abc"]), TypeError,
+        r"^changing must hold matplotlib artists \(lines, images\), got 'abc'"),
 }
 
 

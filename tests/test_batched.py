@@ -278,7 +278,7 @@ GOOD = BatchedMLP(K, 1, 1, width=4, random_state=0)
     (lambda: fit_batched(GOOD, (np.full((10, 1), np.nan), Y0)), ValueError, "train X"),
     (lambda: fit_batched(GOOD, (X0, Y0[:9])), ValueError, "train y"),
     (lambda: fit_batched(GOOD, (X0, Y0), val=(X0, Y0[:5])), ValueError, "val y"),
-    (lambda: predict_batched(GOOD, np.zeros((10, 3))), ValueError, "x must be"),
+    (lambda: predict_batched(GOOD, np.zeros((10, 3))), ValueError, "X must be"),
     (lambda: bias_variance(np.zeros(5), np.zeros(5)), ValueError, "predictions"),
     (lambda: bias_variance(np.zeros((3, 5)), np.zeros(4)), ValueError, "y_true"),
     (lambda: bias_variance(np.zeros((3, 5)), np.zeros(5), noise_var=-1.0), ValueError, "noise_var"),

@@ -120,6 +120,8 @@ def bias_variance(predictions, y_true, noise_var=None):
         preds = preds[..., 0]
     if preds.ndim != 2:
         raise ValueError(f"predictions must have shape (K models, N points), got {preds.shape}")
+    if 0 in preds.shape:
+        raise ValueError(f"predictions must hold at least one model and one point, got shape {preds.shape}")
     preds = as_2d_float("predictions", preds.T).T  # checks finite numbers; keeps (K, N)
     truth = as_2d_float("y_true", y_true)
     if truth.shape != (preds.shape[1], 1):

@@ -75,9 +75,9 @@ def simulate_pendulum(n_trajectories=32, n_steps=100, *, dt=0.1, damping=0.1, ma
 
 def _check_trajectories(trajectories, *, min_steps=1) -> np.ndarray:
     array = to_numpy("trajectories", trajectories)
-    if array.ndim != 3 or array.shape[2] < 1 or array.shape[1] < min_steps + 1:
-        raise ValueError(f"trajectories must have shape (n_trajectories, n_times, n_state) with n_times at "
-                         f"least {min_steps + 1}; got shape {array.shape}")
+    if array.ndim != 3 or array.shape[0] < 1 or array.shape[2] < 1 or array.shape[1] < min_steps + 1:
+        raise ValueError(f"trajectories must have shape (n_trajectories, n_times, n_state) with at least one "
+                         f"trajectory and n_times at least {min_steps + 1}; got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.number) or not np.isfinite(array).all():
         raise ValueError("trajectories must hold finite numbers")
     return array.astype(np.float64)
@@ -111,6 +111,7 @@ class StepModel(nn.Module):
 
     def __init__(self, n_state=2, *, width=64, depth=2, activation="tanh"):
         super().__init__()
+        n_state = check_int("n_state", n_state, min_value=1)
         self.net = MLP(n_state, n_state, width=width, depth=depth, activation=activation)
 
     def forward(self, state: torch.Tensor) -> torch.Tensor:  # (N, n_state) -> (N, n_state)
@@ -167,7 +168,8 @@ def rollout(model, x0, n_steps) -> np.ndarray:
     device = _check_model(model)
     n_steps = check_int("n_steps", n_steps, min_value=0)
     start = to_numpy("x0", x0)
-    if start.ndim not in (1, 2) or not np.issubdtype(start.dtype, np.number) or not np.isfinite(start).all():
+    empty = start.ndim not in (1, 2) or 0 in start.shape
+    if empty or not np.issubdtype(start.dtype, np.number) or not np.isfinite(start).all():
         raise ValueError(f"x0 must be finite start states of shape (d,) or (n, d), got shape {start.shape}")
     state = torch.as_tensor(np.atleast_2d(start), dtype=torch.float32, device=device)
     states = [state]

@@ -401,6 +401,8 @@ def fit_identity(domain_width=1.0, *, activation="relu", width=16, depth=2, n_mo
     [-x_range, x_range]. All models see the same data and differ only in their initial weights."""
     half = check_float("domain_width", domain_width, min_value=0.0, strict_min=True) / 2
     x_range = check_float("x_range", x_range, min_value=half, strict_min=True)
+    n_train = check_int("n_train", n_train, min_value=2)
+    n_grid = check_int("n_grid", n_grid, min_value=2)
     start = time.perf_counter()
     X, y = make_identity(n_train, domain=(-half, half), random_state=random_state)
     model = train_mlps(X, y, n_models=n_models, width=width, depth=depth, epochs=epochs, lr=lr,

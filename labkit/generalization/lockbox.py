@@ -35,6 +35,9 @@ class Lockbox:
 
     def __init__(self, X, y, *, metric=None):
         y_array = to_numpy("y", y)
+        if y_array.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D (n_samples,) or 2-D (n_samples, n_targets), "
+                             f"got shape {y_array.shape}")
         if metric is None:
             metric = "accuracy" if y_array.dtype.kind in "iub" else "mse"
         self._metric = check_choice("metric", metric, METRICS)

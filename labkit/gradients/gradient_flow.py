@@ -67,6 +67,8 @@ class NetSettings:
 
 def build_net(settings: NetSettings, *, in_features=16, width=64) -> MLP:
     """The MLP that ``settings`` describe, its weights drawn from ``settings.random_state``."""
+    if not isinstance(settings, NetSettings):
+        raise TypeError(f"settings must be a NetSettings, got {type(settings).__name__}")
     mlp_init = {"default": "default", "he": "kaiming", "glorot": "xavier", "small": "normal",
                 "large": "kaiming"}
     with seeded(settings.random_state):
@@ -82,6 +84,8 @@ def build_net(settings: NetSettings, *, in_features=16, width=64) -> MLP:
 def make_teacher_task(n_samples=256, n_features=16, *, random_state=0) -> tuple[torch.Tensor, torch.Tensor]:
     """Standard normal X (n_samples, n_features) and y = a sum of 8 sines of random projections, scaled
     to mean 0 and variance 1 (n_samples, 1): a smooth target any of the panel's nets can learn."""
+    n_samples = check_int("n_samples", n_samples, min_value=2)  # y is scaled by its standard deviation
+    n_features = check_int("n_features", n_features, min_value=1)
     rng = np.random.default_rng(check_int("random_state", random_state, min_value=0))
     X = rng.normal(size=(n_samples, n_features))
     W = rng.normal(size=(n_features, 8)) / np.sqrt(n_features)  # (F, 8)

@@ -221,7 +221,7 @@ class Monitor:
 def _pick_modules(model: nn.Module, modules) -> list[tuple[str, nn.Module]]:
     named = dict(model.named_modules())
     if modules is not None:
-        if isinstance(modules, str) or not all(isinstance(m, str) for m in modules):
+        if not isinstance(modules, (list, tuple)) or not all(isinstance(m, str) for m in modules):
             raise TypeError(f"modules must be a list of module names, got {modules!r}")
         unknown = [m for m in modules if m not in named or m == ""]
         if unknown:
@@ -248,8 +248,17 @@ def layer_gradient_norms(model, X, y, loss_fn=None, *, random_state=0) -> np.nda
     layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
     if not layers:
         raise ValueError(f"model has no Linear or Conv2d layer to measure: {model!r}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function loss_fn(outputs, y) such as F.cross_entropy, "
+                        f"got {loss_fn!r}")
     device = next(model.parameters()).device
     X, y = _as_tensor("X", X, device), _as_tensor("y", y, device)
+    if len(X) == 0 or len(y) != len(X):
+        raise ValueError(f"X and y must have the same number of rows, at least one: X has shape "
+                         f"{tuple(X.shape)}, y {tuple(y.shape)}")
+    for name, tensor in (("X", X), ("y", y)):
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ValueError(f"{name} contains NaN or Inf; the gradient norms would be NaN")
     state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
     grads = [(p, p.grad) for p in model.parameters()]
     modes = [(m, m.training) for m in model.modules()]
@@ -258,7 +267,7 @@ def layer_gradient_norms(model, X, y, loss_fn=None, *, random_state=0) -> np.nda
             for p, _ in grads:
                 p.grad = None
             model.train()
-            (loss_fn or F.mse_loss)(model(X), y).backward()
+            (loss_fn or _mse)(_forward(model, X), y).backward()
         # in float64: an exploding net's gradients square to more than float32 can hold
         return np.array([m.weight.grad.double().norm().item() if m.weight.grad is not None else 0.0
                          for m in layers])
@@ -270,6 +279,21 @@ def layer_gradient_norms(model, X, y, loss_fn=None, *, random_state=0) -> np.nda
             p.grad = grad
         for m, training in modes:
             m.training = training
+
+
+def _forward(model, X):
+    try:
+        return model(X)
+    except RuntimeError as error:  # torch's "mat1 and mat2 shapes cannot be multiplied": say which input
+        raise ValueError(f"model cannot take X of shape {tuple(X.shape)}: {error}") from None
+
+
+def _mse(outputs, y):
+    """F.mse_loss, but a y that only broadcasts to the outputs is an error, not a silent average."""
+    if outputs.shape != y.shape:
+        raise ValueError(f"y of shape {tuple(y.shape)} does not match the model's outputs "
+                         f"{tuple(outputs.shape)}; pass y as (n, outputs), or a loss_fn for these shapes")
+    return F.mse_loss(outputs, y)
 
 
 def _as_tensor(name: str, value, device) -> torch.Tensor:

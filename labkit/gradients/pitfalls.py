@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit.arguments import check_float
+from labkit.arguments import check_float, check_int, check_random_state
 from labkit.gradients.gradcheck import GradCheckReport, check_gradients, choose_device, loss_closure
 
 __all__ = [
@@ -127,6 +127,10 @@ def tf32_effect(model, *data, max_entries=20, random_state=0, device=None) -> TF
     decimal digits: fast, and a gradient check in float32 gets noticeably worse. float64
     never uses it. On a CPU or MPS device the function only says that TF32 does not apply.
     """
+    if not isinstance(model, nn.Module):  # checked here too: off CUDA the check itself never runs
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_int("max_entries", max_entries, min_value=1)
+    check_random_state("random_state", random_state)
     chosen, _ = choose_device(device, torch.float32)
     if chosen.type != "cuda":
         return TF32Effect(str(chosen), False, f"TF32 does not apply on {chosen.type}: it is a matmul mode of "

@@ -8,10 +8,13 @@ It knows nothing of widgets: a panel decides how the picture travels.
 
 from __future__ import annotations
 
+from matplotlib.artist import Artist
 from matplotlib.collections import Collection
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
+from labkit.viz.scales import check_figure
 
 __all__ = ["Blitter"]
 
@@ -39,7 +42,15 @@ class Blitter:
     """
 
     def __init__(self, fig, changing):
-        self.figure = fig
+        self.figure = check_figure("fig", fig)
+        if isinstance(changing, (str, bytes)) or not hasattr(changing, "__iter__"):
+            raise TypeError(f"changing must be a list of matplotlib artists (lines, images), "
+                            f"got {changing!r}")
+        changing = list(changing)
+        wrong = [a for a in changing if not isinstance(a, Artist)]
+        if wrong:
+            raise TypeError(f"changing must hold matplotlib artists (lines, images), got {wrong[0]!r} "
+                            f"({type(wrong[0]).__name__})")
         self._layers = {}  # axes -> what a frame draws there, in the order Axes.draw would
         self._on_figure = [a for a in changing if a.axes is None]  # e.g. a banner: drawn last, on top
         for artist in self._on_figure:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labkit.viz.palette import PALETTE
+from labkit.viz.scales import check_figure
 
 if TYPE_CHECKING:  # drawing needs no torch: the result's arrays say everything
     from labkit.gradients.gradient_flow import GradientFlow
@@ -26,7 +27,7 @@ class GradientFlowView:
     """Three axes, their artists made once: gradient norm per layer, activation histograms, training loss."""
 
     def __init__(self, fig):
-        self.figure = fig
+        self.figure = fig = check_figure("fig", fig)
         grid = fig.add_gridspec(1, 3, left=0.07, right=0.98, bottom=0.15, top=0.78, wspace=0.38)
         self.ax_grad, self.ax_act, self.ax_loss = (fig.add_subplot(grid[0, i]) for i in range(3))
         ax = self.ax_grad

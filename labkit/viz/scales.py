@@ -9,11 +9,13 @@ plotted: ``finite_or_nan`` turns Inf into a gap.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 
 from labkit.arguments import as_2d_float, to_numpy
 
 __all__ = ["as_values", "as_points", "as_splits", "plottable", "span", "steady_span", "step_above",
-           "finite_or_nan", "log_axis_suits"]
+           "finite_or_nan", "log_axis_suits", "check_axes", "check_figure"]
 
 
 def as_values(name: str, value, length: int | None = None, per: str = "") -> np.ndarray:
@@ -99,3 +101,19 @@ def log_axis_suits(values) -> bool:
     values = as_values("values", values)
     nonzero = np.abs(values[values != 0])
     return bool(len(nonzero) > 1 and (values >= 0).all() and nonzero.max() / nonzero.min() >= 50)
+
+
+def check_axes(name: str, ax) -> Axes:
+    """Return ``ax`` if it is a matplotlib Axes (``plt.subplots()[1]``), else raise naming ``name``."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes (fig, ax = plt.subplots()), got {ax!r:.60} "
+                        f"({type(ax).__name__})")
+    return ax
+
+
+def check_figure(name: str, fig) -> Figure | SubFigure:
+    """Return ``fig`` if it is a matplotlib Figure (such as ``plt.figure()``), else raise naming ``name``."""
+    if not isinstance(fig, (Figure, SubFigure)):
+        raise TypeError(f"{name} must be a matplotlib Figure (fig = plt.figure()), got {fig!r:.60} "
+                        f"({type(fig).__name__})")
+    return fig

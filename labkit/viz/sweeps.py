@@ -13,7 +13,7 @@ from matplotlib.ticker import NullFormatter
 
 from labkit.arguments import check_bool, check_float, check_int, to_numpy
 from labkit.viz.palette import MODEL, PALETTE, TRUTH
-from labkit.viz.scales import as_values, finite_or_nan
+from labkit.viz.scales import as_values, check_axes, finite_or_nan
 
 __all__ = ["BiasVarianceView", "EnsembleView"]
 
@@ -22,7 +22,7 @@ class BiasVarianceView:
     """A capacity sweep: bias², variance, noise and test error against the swept value."""
 
     def __init__(self, ax):
-        self.ax = ax
+        self.ax = ax = check_axes("ax", ax)
         style = {"lw": 2, "marker": "o", "ms": 4}
         (self.bias_squared,) = ax.plot([], [], color=PALETTE[0], label="bias²", **style)
         (self.variance,) = ax.plot([], [], color=PALETTE[1], label="variance", **style)
@@ -68,7 +68,7 @@ class EnsembleView:
     """
 
     def __init__(self, ax, *, n_models):
-        self.ax = ax
+        self.ax = ax = check_axes("ax", ax)
         self.n_models = check_int("n_models", n_models, min_value=1)
         self.models = [ax.plot([], [], color=PALETTE[5], lw=0.8, alpha=0.6)[0] for _ in range(self.n_models)]
         (self.mean,) = ax.plot([], [], color=MODEL, lw=2.2, label="mean of the models")
