@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import traceback
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -95,13 +96,21 @@ class Exercise:
         try:
             verdict = self._check(answer)
         except (TypeError, ValueError) as error:  # the checker's way to say "cannot judge this"
-            return CheckResult(False, str(error))
+            verdict = (False, str(error))
         if not (isinstance(verdict, tuple) and len(verdict) == 2 and isinstance(verdict[0], (bool, np.bool_))
                 and isinstance(verdict[1], str)):
             raise TypeError(f"the check of exercise {self.name!r} must return (ok, message), got {verdict!r}")
-        result = CheckResult(bool(verdict[0]), verdict[1])
-        self.solved = self.solved or result.ok
-        return result
+        ok, message = bool(verdict[0]), verdict[1]
+        self.solved = self.solved or ok
+        if ok:
+            return CheckResult(True, message)
+        return CheckResult(False, f"{message.rstrip()}{'' if message.rstrip().endswith('.') else '.'} "
+                                  f"{self._stuck()}")
+
+    def _stuck(self) -> str:
+        """Where to look after a wrong answer: the hint at first, the solution too from the third try."""
+        more = f" or `ex.{self.name}.solution()`" if self.attempts >= 3 else ""
+        return f"Stuck? Run `ex.{self.name}.hint()`{more}."
 
     def hint(self) -> Markdown:
         return Markdown(f"**Hint:** {self._hint}")
@@ -148,6 +157,7 @@ class ExerciseSet:
             self._exercises[exercise.name] = exercise
         if not self._exercises:
             raise ValueError("ExerciseSet needs at least one Exercise, got none")
+        explain_unquoted_answers()
 
     def __getattr__(self, name: str) -> Exercise:
         exercises = self.__dict__.get("_exercises", {})
@@ -172,11 +182,43 @@ class ExerciseSet:
         return f"ExerciseSet({', '.join(self._exercises)}): {self.progress()}"
 
 
+def explain_unquoted_answers() -> None:
+    """In IPython, follow a NameError raised in a cell that calls ``.check(`` with what to do.
+
+    ``ex.q1.check(overfitting)`` fails before labkit sees it: Python looks up a variable
+    called ``overfitting``. The traceback is shown as usual, then one line says to put text
+    answers in quotes. Installed once per session (IPython's ``set_custom_exc``); outside
+    IPython it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "_labkit_explains_names", False):
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        line = (traceback.extract_tb(tb)[-1].line or "") if tb is not None else ""
+        name = getattr(value, "name", None)
+        if ".check(" in line and name:
+            print(f"Text answers go in quotes: .check({name!r}), not .check({name}). "
+                  f"Without quotes Python looks for a variable named {name}.")
+
+    shell.set_custom_exc((NameError,), handler)
+    shell._labkit_explains_names = True
+
+
 # ---------------------------------------------------------------- ready-made checks
 
 def _key(item):
     """How answers are compared: strings without case and outer spaces, anything else as is."""
     return item.strip().casefold() if isinstance(item, str) else item
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _listed(items) -> str:
@@ -260,10 +302,14 @@ def expect_set(correct_items: Collection[Hashable], universe: Collection[Hashabl
         if unknown:
             return False, f"{_listed(unknown)} not among the options {_listed(universe)}."
         picked = {_key(a) for a in answer}
+        if not picked and wanted:
+            verb = "is" if len(wanted) == 1 else "are"
+            return False, f"you picked none; {_count(len(wanted), 'right one')} {verb} missing."
         if picked == wanted:
             return True, f"all {len(wanted)} right, nothing extra."
         right, wrong, missing = len(picked & wanted), len(picked - wanted), len(wanted - picked)
-        return False, (f"{right} of your picks are right, {wrong} do not belong, and {missing} "
-                       f"right one(s) are missing.")
+        return False, (f"{right} of your {_count(len(picked), 'pick')} {'is' if right == 1 else 'are'} "
+                       f"right, {wrong} {'does' if wrong == 1 else 'do'} not belong, and "
+                       f"{_count(missing, 'right one')} {'is' if missing == 1 else 'are'} missing.")
 
     return check

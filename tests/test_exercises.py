@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import linecache
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +17,7 @@ from labkit.exercises import (
     expect_choice,
     expect_number,
     expect_set,
+    explain_unquoted_answers,
 )
 
 CHOICES = ["underfitting", "overfitting", "about right"]
@@ -99,9 +102,10 @@ def test_set_right(answer):
 
 
 @pytest.mark.parametrize("answer, words", [
-    (["more data", "weight decay"], "2 of your picks are right, 0 do not belong, and 1"),
-    (["more data", "weight decay", "early stopping", "bigger model"], "1 do not belong"),
-    ([], "0 of your picks are right"),
+    (["more data", "weight decay"], "2 of your 2 picks are right, 0 do not belong, and 1 right one is"),
+    (["more data", "weight decay", "early stopping", "bigger model"], "1 does not belong"),
+    (["bigger model"], "0 of your 1 pick are right, 1 does not belong, and 3 right ones are missing"),
+    ([], "you picked none; 3 right ones are missing"),
     (["more data", "dropout"], "'dropout' not among the options"),
     ("more data", "answer with a list or set"),
     (3, "answer with a list or set"),
@@ -151,7 +155,7 @@ def test_a_raising_check_becomes_not_yet():
         return answer == 3, "three"
 
     ex = Exercise("q1", check=check, hint="h", solution="s")
-    assert ex.check("3") == CheckResult(False, "answer with an int, got str")
+    assert ex.check("3") == CheckResult(False, "answer with an int, got str. Stuck? Run `ex.q1.hint()`.")
     assert ex.check(3).ok
 
 
@@ -233,3 +237,33 @@ def test_a_list_still_holding_the_placeholder_is_not_an_attempt():
     exercise = Exercise("q", check=expect_set(["a"], ["a", "b"]), hint="h", solution="s")
     result = exercise.check([...])
     assert not result.ok and "Replace `...`" in result.message and exercise.attempts == 0
+
+
+def test_a_wrong_answer_points_to_the_hint_then_to_the_solution():
+    ex = make_set()
+    first, second, third = (ex.regime.check("underfitting") for _ in range(3))
+    assert "Stuck? Run `ex.regime.hint()`." in first.message and "solution" not in second.message
+    assert "`ex.regime.solution()`" in third.message
+    assert "Stuck" not in ex.regime.check("overfitting").message  # a right answer needs no pointer
+
+
+def test_an_unquoted_answer_gets_a_line_about_quotes(monkeypatch, capsys):
+    class Shell:  # the two methods of IPython's shell that the handler uses
+        def set_custom_exc(self, types, handler):
+            self.types, self.handler = types, handler
+
+        def showtraceback(self, exc_tuple, tb_offset=None):
+            self.shown = exc_tuple
+
+    shell = Shell()
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    explain_unquoted_answers()
+    assert shell.types == (NameError,)
+    for code, said in (("ex.regime.check(overfitting)\n", True), ("overfitting + 1\n", False)):
+        linecache.cache["<cell>"] = (len(code), None, [code], "<cell>")  # what IPython does for a cell
+        with pytest.raises(NameError) as caught:
+            exec(compile(code, "<cell>", "exec"), {"ex": make_set()})
+        shell.handler(shell, NameError, caught.value, caught.value.__traceback__)
+        out = capsys.readouterr().out
+        assert shell.shown[1] is caught.value  # the usual traceback still shows
+        assert (".check('overfitting'), not .check(overfitting)" in out) == said
