@@ -136,6 +136,7 @@ def test_a_requires_grad_attribute_on_a_module_is_named_as_freezing_nothing():
     model.output.requires_grad = False  # a plain attribute: freezes nothing
     check = doctor(model, X, y)["grads_reach"]
     assert check.status == "caution" and "freezes nothing" in check.message
+    assert "requires_grad_(False)" in check.advice and "unfreeze" not in check.advice  # advice for this case
 
 
 # ---------------------------------------------------------------- every correct set-up passes

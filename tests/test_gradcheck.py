@@ -87,7 +87,7 @@ def test_a_kink_within_h_is_found_from_the_one_sided_slopes_and_does_not_fail_th
     assert bias.rel_error > 1e-2  # what a plain check would call wrong: the average of slopes 0 and 1
     assert (bias.verdict, bias.n_kinks, bias.n_exact_kinks) == ("ok", 1, 0) and alarm.ok
     assert (weight.verdict, weight.n_kinks) == ("good", 0)
-    assert "a smaller h avoids those" in repr(alarm) and "no step size avoids" not in repr(alarm)
+    assert "a smaller h avoids those" in repr(alarm) and "no h avoids" not in repr(alarm)
     far = pitfalls.kink_false_alarm(offset=5e-6, h=1e-6)  # the kink is farther than h: nothing to excuse
     assert far.ok and sum(t.n_kinks for t in far.tensors) == 0
 
@@ -96,7 +96,8 @@ def test_a_kink_exactly_at_the_point_is_said_to_be_beyond_any_step_size():
     exact = pitfalls.kink_false_alarm(offset=0.0)
     bias = next(t for t in exact.tensors if t.name == "0.bias")
     assert exact.ok and (bias.n_kinks, bias.n_exact_kinks) == (1, 1)
-    assert "no step size avoids that, so a smaller h will not help" in repr(exact)
+    assert "no h avoids it and a smaller h will not help" in repr(exact)
+    assert "| ok (at kinks) |" in repr(exact)
     assert "try a smaller h" not in repr(exact)
 
 

@@ -65,6 +65,11 @@ _FROZEN = ("If they are frozen on purpose (fine-tuning), that is fine: say so by
            "requires_grad_(True).")
 
 
+_NO_OP = ("Module.requires_grad is not a switch: setting it only adds an attribute, and every "
+          "parameter inside still trains. To freeze the module, call module.requires_grad_(False) (the "
+          "method, with the underscore), or set p.requires_grad = False on each of its parameters.")
+
+
 def _with_frozen(case, check: Check) -> Check:
     """``check`` with a caution naming frozen tensors (requires_grad=False) and modules whose
     ``requires_grad = False`` attribute freezes nothing."""
@@ -77,7 +82,7 @@ def _with_frozen(case, check: Check) -> Check:
               "freezes nothing (use .requires_grad_(False))"] if no_op else []
     if not found:
         return check
-    advice = "; ".join(a for a in (check.advice, _FROZEN) if a)
+    advice = "; ".join(a for a in (check.advice, _FROZEN if frozen else _NO_OP) if a)
     status = "caution" if check.status == "pass" else check.status
     return Check(check.name, status, f"{check.message}; {'; '.join(found)}", advice)
 
@@ -349,8 +354,9 @@ def labels_signal(case) -> Check:
         found = f"correlation of a sample's target with its nearest neighbour's: {score:.2f}"
     if score > bar:
         return Check("labels_signal", "pass", found)
-    return fail("labels_signal", f"{found}, no better than chance: the labels look unrelated to the "
-                "inputs")
+    bar_text = f"{bar:.0%}" if labels is not None else f"{bar:.2f}"
+    return fail("labels_signal", f"{found}, not clearly above chance (with {n} samples that takes more "
+                f"than {bar_text}): the labels look unrelated to the inputs")
 
 
 def preprocess(case) -> Check:

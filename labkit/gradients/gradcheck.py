@@ -107,12 +107,12 @@ class GradCheckReport:
         tf32 = "" if self.tf32 is None else f", TF32 matmul {'on' if self.tf32 else 'off'}"
         lines = [f"**Gradient check** ({self.dtype}, {self.device}, h={self.h:g}{tf32}): "
                  f"{'passed' if self.ok else 'FAILED'}", "",
-                 "Thresholds (float64): good <= {good:.0e} < ok (kinks) <= {ok:.0e} < suspicious "
-                 "<= {suspicious:.0e} < wrong".format(**THRESHOLDS), ""]
+                 "Verdict bands for the error away from kinks (float64): good <= {good:.0e} < ok <= {ok:.0e} "
+                 "< suspicious <= {suspicious:.0e} < wrong".format(**THRESHOLDS), ""]
         if self.tensors:
             lines += ["| tensor | shape | entries | rel. error | verdict | at kinks | error w/o kinks |",
                       "|---|---|---|---|---|---|---|"]
-            lines += [f"| {t.name} | {tuple(t.shape)} | {t.n_checked} | {t.rel_error:.2e} | {t.verdict} | "
+            lines += [f"| {t.name} | {tuple(t.shape)} | {t.n_checked} | {t.rel_error:.2e} | {_shown(t)} | "
                       f"{t.n_kinks} | {_format(t.rel_error_no_kinks)} |" for t in self.tensors]
         lines += [f"- skipped {name}: {why}" for name, why in self.skipped]
         lines += [f"- {note}" for note in self.notes]
@@ -296,22 +296,33 @@ def _kink_notes(tensors) -> list[str]:
     if not n_kinks:
         return []
     n_exact = sum(t.n_exact_kinks for t in tensors)
-    notes = [f"{n_kinks} sampled entries sit at a kink (ReLU at 0, a tie in max or max pooling, abs or "
-             "clamp at a corner): the loss has two slopes there, autograd rightly returns one of them and "
-             "the central difference averages them, so 'rel. error' is large although nothing is wrong. "
-             "Those entries are judged by their one-sided slopes (autograd lies between them); the "
-             "verdict comes from 'error w/o kinks'"]
+    notes = [f"{_entries(n_kinks)} at a kink (ReLU at 0, a tie in max or max pooling, abs or clamp at a "
+             "corner): the loss has two slopes there, autograd returns one of them and the central "
+             "difference averages them, so 'rel. error' is large even for a correct backward. Such entries "
+             "are judged by their one-sided slopes (autograd must lie between them); the verdict is the "
+             "error over the other entries ('error w/o kinks'), or 'ok (at kinks)' if every entry sat at one"]
     if n_exact:
-        notes.append(f"{n_exact} of them lie exactly on the kink (a pre-activation exactly 0, an exact tie): "
-                     "no step size avoids that, so a smaller h will not help; to test those entries, move "
-                     "the point (nonzero random biases, inputs without exact zeros or ties)")
+        notes.append(f"{_count(n_exact, 'of them lies', 'of them lie')} exactly on the kink (a "
+                     "pre-activation exactly 0, an exact tie): the slopes still differ with a step 100 "
+                     "times smaller, so no h avoids it and a smaller h will not help; to test those "
+                     "entries, move the point (nonzero random biases, inputs without exact zeros or ties)")
     if n_kinks > n_exact:
-        notes.append(f"{n_kinks - n_exact} of them crossed a kink within ±h of w: a smaller h avoids those")
-    only = [t.name for t in tensors if t.n_kinks and t.n_kinks == t.n_checked]
-    if only:
-        notes.append(f"every sampled entry of {', '.join(only)} sat at a kink: consistent, but not tested "
-                     "away from one")
+        notes.append(f"{_count(n_kinks - n_exact, 'of them crossed', 'of them crossed')} a kink within ±h of "
+                     "w: a smaller h avoids those")
     return notes
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _entries(n: int) -> str:
+    return _count(n, "sampled entry sits", "sampled entries sit")
+
+
+def _shown(t: TensorCheck) -> str:
+    """The verdict as the table shows it: 'ok (at kinks)' where only kinks were seen."""
+    return "ok (at kinks)" if t.n_kinks and t.n_kinks == t.n_checked and t.verdict == "ok" else t.verdict
 
 
 def _format(value: float) -> str:
