@@ -20,14 +20,10 @@ $(STAMP): pyproject.toml constraints.txt jupyter/overrides.json tools/install_se
 	$(PY) tools/install_settings.py
 	touch $(STAMP)
 
-# JupyterLab on loopback, with a fresh random token unless JUPYTER_TOKEN is set
-# (--allow-root only where you are root, as in containers and CI machines).
+# JupyterLab on loopback, with a fresh random token unless JUPYTER_TOKEN is set; the URL is
+# printed once the server answers, and its log goes to .venv/jupyter-lab.log.
 lab: $(STAMP)
-	@TOKEN="$${JUPYTER_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
-	echo "Open http://127.0.0.1:$(PORT)/lab?token=$$TOKEN"; \
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) \
-	    --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=labs \
-	    $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	@$(PY) tools/serve_lab.py --port $(PORT) --root labs --log $(VENV)/jupyter-lab.log
 
 # The whole suite: unit tests, every notebook, the browser test. Fast mode keeps
 # the notebooks small; two workers use both cores of a 2-core machine.
