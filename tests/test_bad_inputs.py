@@ -13,11 +13,12 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from labkit import arguments, batched, data, optim, runtime, splits, train
-from labkit.generalization import biasvar, dynamics, extrapolation, lockbox
+from labkit.debugging import targets
+from labkit.generalization import biasvar, diagnosis, dynamics, extrapolation, lockbox, playground, problem
 from labkit.gradients import gradcheck as gc
 from labkit.gradients import gradient_flow, monitor, pitfalls
 from labkit.train import evaluate, fit, predict
-from labkit.viz import blitting, sweeps
+from labkit.viz import blitting, figures, sweeps, views
 from labkit.viz import gradient_flow as viz_gradient_flow
 
 
@@ -170,6 +171,43 @@ CASES = {
     "Blitter, changing not artists": (
         lambda: blitting.Blitter(Figure(), ["abc"]), TypeError,
         r"^changing must hold matplotlib artists \(lines, images\), got 'abc'"),
+    "larger_gap, NaN error": (
+        lambda: diagnosis.larger_gap(float("nan"), 0.2, 0.1), ValueError,
+        r"^train_error must be a finite number, got nan"),
+    "larger_gap, a string": (
+        lambda: diagnosis.larger_gap(0.1, "abc", 0.1), TypeError, r"^val_error must be a number, got 'abc'"),
+    "describe_data, unknown task": (
+        lambda: problem.describe_data([0, 1], "nope", 2), ValueError, r"^task must be one of .*got 'nope'"),
+    "describe_data, n_classes not a count": (
+        lambda: problem.describe_data([0, 1], "classification", 2.5), TypeError,
+        r"^n_classes must be an integer, got 2.5"),
+    "make_problem, data not a pair": (
+        lambda: playground.make_problem(playground.Settings(n_train=10), (np.ones((12, 2)),)), TypeError,
+        r"^data must be a pair \(X, y\), got"),
+    "make_problem, NaN in data": (
+        lambda: playground.make_problem(playground.Settings(n_train=10),
+                                        (np.full((12, 2), np.nan), np.zeros(12, dtype=int))),
+        ValueError, r"^data=\(X, y\): X contains NaN"),
+    "settings_code, not Settings": (
+        lambda: playground.settings_code("abc"), TypeError,
+        r"^settings must be a Settings\(\.\.\.\) or a dict of settings, got 'abc' \(str\)"),
+    "errors, problem not a Problem": (
+        lambda: playground.errors(_linear(), None), TypeError, r"^problem must be a Problem, .*got None"),
+    "readout, outcome not an Outcome": (
+        lambda: playground.readout(3), TypeError, r"^outcome must be an Outcome, .*got 3"),
+    "request_draw, not a Figure": (
+        lambda: views.request_draw("abc"), TypeError, r"^fig must be a matplotlib Figure .*got 'abc'"),
+    "LossView, not an Axes": (
+        lambda: views.LossView(None), TypeError, r"^ax must be a matplotlib Axes .*got None"),
+    "plot_fit, empty X_train": (
+        lambda: figures.plot_fit(nn.Linear(1, 1), np.ones((0, 1)), np.ones((0, 1))), ValueError,
+        r"^X_train must hold at least one point"),
+    "describe_target, loss_fn not callable": (
+        lambda: targets.describe_target("abc", torch.zeros(4), None), TypeError,
+        r"^loss_fn must be a loss function or module"),
+    "describe_target, unknown task": (
+        lambda: targets.describe_target(nn.MSELoss(), torch.zeros(4), "nope"), ValueError,
+        r"^task must be one of .*got 'nope'"),
 }
 
 

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labkit.arguments import check_choice
+
 __all__ = ["Target", "describe_target"]  # class_labels, error_rate: the checks' plumbing
 
 # loss kind -> (functional, module)
@@ -56,7 +58,20 @@ def loss_kind(loss_fn) -> str:
 
 
 def describe_target(loss_fn, y: torch.Tensor, task: str | None) -> Target:
-    """The task, loss kind and target format for ``loss_fn`` and targets ``y``; ``task`` is the caller's."""
+    """The task, loss kind and target format for ``loss_fn`` and targets ``y``; ``task`` is the caller's.
+
+    ``y`` may hold NaN (the doctor reports that itself) and have any shape (per-pixel labels);
+    only its dtype and shape are read here.
+    """
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a loss function or module, such as nn.MSELoss(), got "
+                        f"{loss_fn!r:.60} ({type(loss_fn).__name__})")
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a torch.Tensor of targets, got {y!r:.60} ({type(y).__name__})")
+    if y.dim() == 0 or len(y) == 0:
+        raise ValueError(f"y must hold at least one target, got shape {tuple(y.shape)}")
+    if task is not None:
+        task = check_choice("task", task, ("classification", "regression"))
     target = _from_loss(loss_kind(loss_fn), loss_fn, y, task)
     if task is not None and target.task != task:
         note = f"task={task!r} was given, but the loss {target.kind} is a {target.task} loss: the checks " \

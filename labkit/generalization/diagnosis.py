@@ -165,16 +165,20 @@ class Diagnosis:
         return "\n".join([f"**{self.headline}**", "", *(f"- {r}" for r in self.remedies)])
 
 
-def _error_value(name: str, value) -> float:
-    """A number that may be NaN or Inf (a diverged run), but not negative."""
+def _error_value(name: str, value, *, finite: bool = False) -> float:
+    """A number that may be NaN or Inf (a diverged run) unless ``finite``, but never negative."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         array = to_numpy(name, value) if hasattr(value, "detach") or hasattr(value, "shape") else None
         if array is None or array.size != 1 or array.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must be a number (NaN allowed), got {value!r} ({type(value).__name__})")
+            allowed = "a number" if finite else "a number (NaN allowed)"
+            raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
         value = array.item()  # a 0-d or one-element array or tensor
     value = float(value)
     if value < 0:
         raise ValueError(f"{name} must be at least 0 (an error is never negative), got {value!r}")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}: a NaN or Inf error means the "
+                         "run diverged, and then neither gap means anything (diagnose says 'diverged')")
     return value
 
 
@@ -226,7 +230,10 @@ def larger_gap(train_error: float, val_error: float, goal_error: float) -> str:
 
     A tie goes to the bias: a model that cannot fit its own data says little about its gap.
     """
-    return "bias" if train_error - goal_error >= val_error - train_error else "variance"
+    train = _error_value("train_error", train_error, finite=True)
+    val = _error_value("val_error", val_error, finite=True)
+    goal = check_float("goal_error", goal_error, min_value=0.0)
+    return "bias" if train - goal >= val - train else "variance"
 
 
 def _judge(train: float, val: float, goal: float, tolerance: float) -> tuple[str, str]:

@@ -7,28 +7,29 @@ panel state with ordinary calls, and :func:`settings_code` prints exactly those.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from labkit.arguments import check_choice, check_float, check_int
-from labkit.data import DATASETS, task_of
+from labkit.arguments import check_bool, check_float
+from labkit.data import task_of
 from labkit.generalization.diagnosis import Diagnosis, diagnose
 from labkit.generalization.problem import (
-    MIN_SAMPLES,
     TEST_POOL,
     TRAIN_FRACTION,
     VAL_POOL,
     Problem,
+    Settings,
+    _as_problem,
+    _as_settings,
+    _of_type,
     check_data,
     excess_error,
     make_problem,
 )
 from labkit.history import History
-from labkit.models import ACTIVATIONS, MLP
-from labkit.optim import OPTIMIZERS
+from labkit.models import MLP
 from labkit.runtime import seeded
 from labkit.train import FitOptions, evaluate, iter_fit
 
@@ -37,58 +38,9 @@ __all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data"
            "run_settings", "settings_code", "TRAIN_FRACTION", "VAL_POOL"]
 
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a learner can change in the playground, with its default."""
-
-    dataset: str = "sine"
-    n_train: int = 40
-    noise: float = 0.2
-    width: int = 32
-    depth: int = 2
-    activation: str = "tanh"
-    optimizer: str = "adam"
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    dropout: float = 0.0
-    batch_size: int | None = None  # None: full batch
-    epochs: int = 300
-    random_state: int = 0
-
-    def __post_init__(self):
-        check_choice("dataset", self.dataset, DATASETS)
-        check_int("n_train", self.n_train, min_value=MIN_SAMPLES, max_value=5000)
-        check_float("noise", self.noise, min_value=0.0, max_value=2.0)
-        check_int("width", self.width, min_value=1, max_value=1024)
-        check_int("depth", self.depth, min_value=1, max_value=12)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_float("lr", self.lr, min_value=0.0, strict_min=True, max_value=100.0)
-        check_float("weight_decay", self.weight_decay, min_value=0.0, max_value=10.0)
-        check_float("dropout", self.dropout, min_value=0.0, max_value=0.9)
-        if self.batch_size is not None:
-            check_int("batch_size", self.batch_size, min_value=1)
-        check_int("epochs", self.epochs, min_value=1, max_value=100_000)
-        check_int("random_state", self.random_state, min_value=0, max_value=2**31 - 1)
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> Settings:
-        """Build settings from a dict such as :meth:`as_dict` gave; unknown keys are an error."""
-        if not isinstance(values, dict):
-            raise TypeError(f"state must be a dict of settings, got {type(values).__name__}")
-        allowed = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - allowed)
-        if unknown:
-            raise ValueError(f"unknown setting(s) {unknown}; allowed: {sorted(allowed)}")
-        return cls(**values)
-
-
 def build_model(settings: Settings, problem: Problem) -> MLP:
     """The network the settings describe, initialised from ``settings.random_state`` (global state kept)."""
+    settings, problem = _as_settings(settings), _as_problem(problem)
     n_out = problem.n_classes if problem.task == "classification" else 1
     with seeded(settings.random_state):
         return MLP(problem.n_features, n_out, width=settings.width, depth=settings.depth,
@@ -97,6 +49,7 @@ def build_model(settings: Settings, problem: Problem) -> MLP:
 
 def fit_options(settings: Settings) -> dict:
     """Keyword arguments for :func:`labkit.train.fit` and :class:`labkit.train.FitOptions`."""
+    settings = _as_settings(settings)
     return {"epochs": settings.epochs, "optimizer": settings.optimizer, "lr": settings.lr,
             "weight_decay": settings.weight_decay,
             "batch_size": settings.batch_size, "random_state": settings.random_state}
@@ -109,6 +62,8 @@ def goal_error(settings: Settings, problem: Problem) -> float:
     is unpredictable), so asking for less would call every model "underfitting".
     For classification the goal is an error rate of 10%, a rough bar for these toys.
     """
+    _as_settings(settings)  # unused today, but a wrong argument should not pass unnoticed
+    problem = _as_problem(problem)
     if problem.task == "classification":
         return 0.10
     noise = problem.noise if problem.noise is not None else float(np.std(problem.split.y_train)) * 0.3
@@ -122,6 +77,7 @@ def errors(model, problem: Problem) -> tuple[float, float]:
     curve of a :class:`labkit.history.History`, which averages the loss over each epoch in
     training mode while the weights still move.
     """
+    problem = _as_problem(problem)
     train = evaluate(model, problem.split.train, task=problem.task)
     val = evaluate(model, problem.split.val, task=problem.task)
     if problem.task == "regression":
@@ -137,6 +93,7 @@ def judged_errors(model, problem: Problem) -> tuple[float, float, float | None]:
     :func:`labkit.generalization.problem.excess_error`: it has no sampling noise, so it
     cannot fall below the noise floor by luck. Elsewhere it is the measured validation error.
     """
+    problem = _as_problem(problem)
     train, val = errors(model, problem)
     excess = excess_error(model, problem)
     if excess is not None and problem.noise is not None:
@@ -177,14 +134,6 @@ class Run:
     outcome: Outcome | None = None
 
 
-def _as_settings(settings) -> Settings:
-    if isinstance(settings, dict):
-        return Settings.from_dict({k: v for k, v in settings.items() if k != "log_scale"})
-    if not isinstance(settings, Settings):
-        raise TypeError(f"settings must be a Settings or a dict of settings, got {type(settings).__name__}")
-    return settings
-
-
 def iter_run(settings, data=None, *, goal: float | None = None) -> Iterator[Run]:
     """The playground's run, once: data, split, model, training, diagnosis, as a generator.
 
@@ -218,6 +167,7 @@ def _running(run: Run, epochs: Iterator[History]) -> Iterator[Run]:
 
 def sizes_text(problem: Problem) -> str:
     """``"n_train 40, n_val 300"``, with where the validation points come from."""
+    problem = _as_problem(problem)
     if problem.user_data:
         return (f"n_train {problem.n_train}, n_val {problem.n_val} "
                 f"(your {problem.n_train + problem.n_val + len(problem.split.y_test)} rows, split 70/20/10)")
@@ -226,6 +176,7 @@ def sizes_text(problem: Problem) -> str:
 
 def readout(outcome: Outcome) -> str:
     """What the verdict of ``outcome`` was judged on, in one line (the panel shows it below the plots)."""
+    outcome = _of_type("outcome", outcome, Outcome, "an Outcome, from run_settings(settings)")
     problem, d = outcome.problem, outcome.diagnosis
     parts = [sizes_text(problem) + "."]
     if problem.note:
@@ -255,7 +206,7 @@ def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
 
 def settings_code(settings: Settings, *, user_data: bool = False) -> str:
     """Plain labkit calls that reproduce a playground run with these settings."""
-    s = settings
+    s, user_data = _as_settings(settings), check_bool("user_data", user_data)
     if user_data:
         imports = []
         data_lines = ["X, y = ...  # your data, as given to Playground(data=(X, y))",

@@ -60,8 +60,10 @@ def plot_fit(model_or_predict, X_train, y_train, X_val=None, y_val=None, *, true
              ax=None):
     """Points, the model's curve (and the truth) of a 1-D regression; returns the ax."""
     predict = _predictor(model_or_predict)
+    X = [as_2d_float("X_train", X_train)] + ([as_2d_float("X_val", X_val)] if X_val is not None else [])
+    if len(X[0]) == 0:
+        raise ValueError(f"X_train must hold at least one point to plot, got shape {X[0].shape}")
     if x_grid is None:  # 200 points over the data and a little beyond
-        X = [as_2d_float("X_train", X_train)] + ([as_2d_float("X_val", X_val)] if X_val is not None else [])
         x_grid = np.linspace(*span(X, margin=0.05), 200)
     x_grid = as_values("x_grid", x_grid)
     y_pred = predict(x_grid[:, None])  # (G, 1)

@@ -31,7 +31,7 @@ from matplotlib.ticker import MaxNLocator
 
 from labkit.arguments import check_bool, check_choice, check_float, check_int, to_numpy
 from labkit.viz.palette import LEVELS, MODEL, PALETTE, TRAIN, TRUTH, VAL
-from labkit.viz.scales import as_splits, as_values, finite_or_nan, span, steady_span
+from labkit.viz.scales import as_splits, as_values, check_axes, check_figure, finite_or_nan, span, steady_span
 
 __all__ = ["FitView", "BoundaryView", "LossView", "Banner", "request_draw"]
 
@@ -40,7 +40,7 @@ _EMPTY = np.empty((0, 2))
 
 def request_draw(fig) -> None:
     """Ask ``fig``'s canvas to redraw when idle: the one call a panel may replace to pace its frames."""
-    fig.canvas.draw_idle()
+    check_figure("fig", fig).canvas.draw_idle()
 
 
 def _sync_legend(view, handles, **kwargs) -> None:
@@ -57,6 +57,7 @@ class FitView:
     """1-D regression: train points, validation points, the model's curve over ``x_grid`` and the truth."""
 
     def __init__(self, ax, *, x_grid, true_function=None):
+        ax = check_axes("ax", ax)
         self.ax, self.true_function = ax, None
         self.train = ax.scatter([], [], s=22, color=TRAIN, label="train", zorder=3)
         self.val = ax.scatter([], [], s=30, marker="x", color=VAL, label="validation", zorder=3)
@@ -125,7 +126,7 @@ class BoundaryView:
     """2-D classification: the class-probability field, train (filled) and validation (hollow) points."""
 
     def __init__(self, ax, *, n_classes, extent=(-2, 2, -2, 2), resolution=60):
-        self.ax = ax
+        self.ax = ax = check_axes("ax", ax)
         self.resolution = r = check_int("resolution", resolution, min_value=10, max_value=400)
         if not isinstance(extent, (tuple, list, np.ndarray)) or len(extent) != 4:
             raise TypeError(f"extent must be (x_min, x_max, y_min, y_max), got {extent!r}")
@@ -217,6 +218,7 @@ class LossView:
             raise TypeError(f"ylabel must be a string, got {ylabel!r}")
         if not isinstance(train_label, str):
             raise TypeError(f"train_label must be a string, got {train_label!r}")
+        ax = check_axes("ax", ax)
         self.ax, self.ylabel, self.epochs = ax, ylabel, None
         (self.train,) = ax.plot([], [], color=TRAIN, lw=2, label=train_label)
         (self.val,) = ax.plot([], [], color=VAL, lw=2, ls="--", label="validation", visible=False)
