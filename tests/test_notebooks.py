@@ -21,6 +21,7 @@ def test_notebook_is_stored_without_outputs(path):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name} cell {index} has outputs: clear them"
             assert cell.execution_count is None, f"{path.name} cell {index} has an execution count"
+    assert "widgets" not in notebook.metadata, f"{path.name} carries saved widget state: clear it"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

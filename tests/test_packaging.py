@@ -78,6 +78,7 @@ def test_lab_settings_disable_comms_over_subshells_in_this_environment():
     assert installed.exists(), "run tools/install_settings.py (make install does)"
     settings = json.loads(installed.read_text())
     assert settings["@jupyterlab/apputils-extension:kernels-settings"]["commsOverSubshells"] == "disabled"
+    assert settings["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True  # reopened labs
 
 
 def test_ci_runs_the_readme_test_command():
@@ -90,8 +91,15 @@ def test_ci_runs_the_readme_test_command():
 def test_lab_command_binds_loopback_with_a_token():
     makefile = (ROOT / "Makefile").read_text()
     lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
-    assert "--ip=127.0.0.1" in lab
-    assert '--IdentityProvider.token="$$TOKEN"' in lab and "token_urlsafe" in lab
+    assert "tools/serve_lab.py" in lab
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import serve_lab
+    finally:
+        sys.path.pop(0)
+    command = serve_lab.server_command(8888, "secret-token", ROOT / "labs")
+    assert "--ip=127.0.0.1" in command and "--IdentityProvider.token=secret-token" in command
+    assert "--ServerApp.port_retries=0" in command  # the printed port is the port it serves on
 
 
 def test_the_wheel_holds_every_labkit_package_and_module(tmp_path):

@@ -10,6 +10,9 @@ Why these settings:
   main thread.
 - autoStartDefaultKernel: no "Select Kernel" dialog when a lab opens.
 - fetchNews "false": no news toast over the first cell in a workshop.
+- saveState true (the widget manager): a saved lab keeps its widgets' last state, so a
+  reopened notebook shows its figures and panels (frozen until the cells run again)
+  instead of "Error displaying widget: model not found".
 """
 
 from __future__ import annotations
