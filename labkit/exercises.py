@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import traceback
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
@@ -188,13 +189,11 @@ def explain_unquoted_answers() -> None:
     ``ex.q1.check(overfitting)`` fails before labkit sees it: Python looks up a variable
     called ``overfitting``. The traceback is shown as usual, then one line says to put text
     answers in quotes. Installed once per session (IPython's ``set_custom_exc``); outside
-    IPython it does nothing.
+    IPython it does nothing. IPython is looked up, not imported: a kernel has it loaded
+    already, and the core layer imports no front-end package.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if get_ipython is not None else None
     if shell is None or getattr(shell, "_labkit_explains_names", False):
         return
 
