@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 
-.PHONY: lab test install browser benchmark lint lock clean
+.PHONY: lab test install browser benchmark lint lock clean site
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ browser:
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+
+# A static, readable copy of every lab with its outputs, run at full size: site/index.html.
+site: $(STAMP)
+	$(PY) tools/build_site.py --out site
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

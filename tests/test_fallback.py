@@ -1,0 +1,116 @@
+"""Without ipympl (Colab without its custom widget manager, a bare Jupyter), the panels fall back to a PNG
+in a core ``ipywidgets.Image`` (labkit.panels.base: ``ipympl_active`` false, an Agg canvas).
+
+The kernel here cannot import ipympl: a folder first on its PYTHONPATH holds an ``ipympl`` package
+that raises ImportError, as a missing install would (matplotlib then cannot resolve the ``widget``
+backend either). Two findings are held:
+
+- as stored, a lab stops at its first cell: ``%matplotlib widget`` raises RuntimeError
+  ("'widget' is not a recognised GUI loop or backend name"), and the imports and ``labkit.setup``
+  in the same cell never run. The test is an expected failure (strict): when the labs learn to
+  fall back by themselves, it passes, and pytest says to drop the mark.
+- with that one line read as ``%matplotlib inline`` (what such a learner would type), the lab
+  runs without an error and every panel shows its figure as PNG bytes in an Image widget.
+"""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+LABS = Path(__file__).resolve().parent.parent / "labs"
+WITH_PANELS = ["01_underfitting_overfitting", "02_validation_done_right",
+               "03_neural_nets_dont_extrapolate", "05_debugging_training"]
+PNG = "89504e470d0a1a0a"  # the eight bytes every PNG file starts with, in hex
+
+# Runs in the kernel after the lab: which backend, and what each panel's picture widget holds.
+INSPECT = '''
+import gc, json, sys, warnings
+import ipywidgets
+from labkit.panels.base import LivePanel, ipympl_active
+
+def _images(root):
+    found, pending = [], [root]
+    while pending:
+        w = pending.pop()
+        if isinstance(w, ipywidgets.Image):
+            found.append(bytes(w.value[:8]).hex())
+        pending.extend(getattr(w, "children", ()))
+    return found
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    panels = [o for o in gc.get_objects() if isinstance(o, LivePanel)]
+for p in panels:
+    await p.wait()
+print(json.dumps({"ipympl_imported": "ipympl" in sys.modules, "ipympl_active": ipympl_active(),
+                  "panels": {type(p).__name__: {"images": _images(p.widget),
+                                                "error": repr(p.last_error) if p.last_error else None}
+                             for p in panels}}))
+'''
+
+
+@pytest.fixture
+def no_ipympl(tmp_path, monkeypatch):
+    """Environment for a kernel that cannot import ipympl; fast sizes; matplotlib's cache in tmp."""
+    stub = tmp_path / "stub" / "ipympl"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text('raise ImportError("ipympl is made unavailable for this test")\n')
+    monkeypatch.setenv("PYTHONPATH", str(stub.parent))
+    monkeypatch.setenv("LABKIT_FAST", "1")
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own default, as in a learner's Jupyter
+
+
+def outputs(notebook, cells=None):
+    return [o for c in (cells or notebook.cells) if c.cell_type == "code" for o in c.outputs]
+
+
+def run(notebook):
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(LABS)}})
+    client.execute()
+    return notebook
+
+
+@pytest.mark.xfail(strict=True, raises=CellExecutionError,
+                   reason="as stored, '%matplotlib widget' raises without ipympl and the first cell stops")
+def test_stored_lab_runs_without_ipympl(no_ipympl):
+    run(nbformat.read(LABS / "01_underfitting_overfitting.ipynb", as_version=4))
+
+
+def test_the_failure_is_the_widget_magic(no_ipympl):
+    """What a learner sees: the error names the backend, in the lab's first code cell."""
+    notebook = nbformat.read(LABS / "01_underfitting_overfitting.ipynb", as_version=4)
+    with pytest.raises(CellExecutionError, match="'widget' is not a recognised GUI loop or backend name"):
+        run(notebook)
+    failed = [c for c in notebook.cells if c.cell_type == "code" and c.outputs]
+    assert "%matplotlib widget" in failed[-1].source
+
+
+@pytest.mark.parametrize("name", WITH_PANELS)
+def test_panels_fall_back_to_png_images(no_ipympl, name):
+    notebook = nbformat.read(LABS / f"{name}.ipynb", as_version=4)
+    swapped = 0
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "%matplotlib widget" in cell.source:
+            cell.source = cell.source.replace("%matplotlib widget", "%matplotlib inline")
+            swapped += 1
+    assert swapped == 1, f"{name}: expected one '%matplotlib widget' line, found {swapped}"
+    notebook.cells.append(nbformat.v4.new_code_cell(INSPECT))
+    run(notebook)
+
+    assert not [o for o in outputs(notebook) if o.output_type == "error"]
+    printed = "".join(o.text for o in outputs(notebook, notebook.cells[-1:])
+                      if o.output_type == "stream" and o.name == "stdout")
+    state = json.loads(printed)
+    assert not state["ipympl_imported"] and not state["ipympl_active"]
+    assert state["panels"], f"{name}: no live panel was made"
+    for panel, seen in state["panels"].items():
+        assert seen["error"] is None, f"{panel}: {seen['error']}"
+        assert seen["images"] and all(head == PNG for head in seen["images"]), f"{panel}: {seen['images']}"
+    # the lab's plain figures (plt.show) come out as inline PNGs
+    assert any("image/png" in o.get("data", {}) for o in outputs(notebook))
