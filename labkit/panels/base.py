@@ -22,6 +22,7 @@ import matplotlib
 import numpy as np
 import PIL.Image
 
+from labkit.viz.layout import DPI, figure_size
 from labkit.viz.views import request_draw
 
 __all__ = ["LivePanel", "new_figure", "show_figure", "error_html", "close_figure_and_widgets", "png_bytes",
@@ -47,13 +48,19 @@ def png_bytes(canvas) -> bytes:
     return buffer.getvalue()
 
 
-def new_figure(size=(9.5, 3.8)):
-    """A panel's figure and the widget that shows it (see the module docstring)."""
+def new_figure(size=None):
+    """A panel's figure and the widget that shows it (see the module docstring).
+
+    ``size`` (width, height) in inches defaults to the notebook column's width by 3.8 inches;
+    a width beyond the column (:data:`labkit.viz.layout.COLUMN_INCHES`) raises, as the learner
+    on a laptop would see it cut off.
+    """
+    size = figure_size(3.8) if size is None else figure_size(size[1], width=size[0])
     if ipympl_active():
         import matplotlib.pyplot as plt
 
         with plt.ioff():  # shown inside the panel, not a second time below the cell
-            fig = plt.figure(figsize=size)
+            fig = plt.figure(figsize=size, dpi=DPI)  # CSS width = inches * dpi: the column's at most
         fig.canvas.header_visible = False
         fig.canvas.footer_visible = False
         fig.canvas.toolbar_visible = False
@@ -61,7 +68,7 @@ def new_figure(size=(9.5, 3.8)):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, dpi=80)  # 9.5 in: a 760 px PNG, the width of the controls above it
+    fig = Figure(figsize=size, dpi=80)  # a PNG of at most 656 px: smaller frames to encode and send
     FigureCanvasAgg(fig)
     return fig, widgets.Image(format="png")
 

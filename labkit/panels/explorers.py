@@ -28,6 +28,7 @@ from labkit.generalization.biasvar import PARAMS, iter_bias_variance_sweep
 from labkit.generalization.extrapolation import SpreadResult, fit_identity
 from labkit.generalization.leakage import LEAKS, leakage_demo
 from labkit.panels.base import LivePanel, new_figure, options_with
+from labkit.viz.layout import COLUMN_INCHES
 from labkit.viz.palette import PALETTE
 from labkit.viz.scales import log_axis_suits
 from labkit.viz.sweeps import BiasVarianceView, EnsembleView
@@ -84,10 +85,10 @@ class ExtrapolationExplorer(LivePanel):
         self._start()
 
     def _build_views(self) -> None:
-        self.figure, self._screen = new_figure((9.5, 3.8))
+        self.figure, self._screen = new_figure()  # the column's width
         fig = self.figure
         ax = self.ax = fig.add_subplot(1, 1, 1)
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9)
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.14, top=0.9)
         r = self.x_range
         # the domain: x in data units, y spanning the whole axes
         domain = Rectangle((-0.5, 0), 1.0, 1, transform=ax.get_xaxis_transform(), color=PALETTE[5], alpha=0.2,
@@ -220,8 +221,8 @@ class BiasVariancePanel(LivePanel):
             "random_state": _seed_box(random_state),
         }
         self.show = widgets.SelectionSlider(options=[0], description="show models at", **slider)
-        self.figure, self._screen = new_figure((9.5, 3.6))
-        grid = self.figure.add_gridspec(1, 2, left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
+        self.figure, self._screen = new_figure((COLUMN_INCHES, 4.0))
+        grid = self.figure.add_gridspec(1, 2, left=0.09, right=0.98, bottom=0.13, top=0.82, wspace=0.25)
         self.view = BiasVarianceView(self.figure.add_subplot(grid[0, 0]))
         self.ensemble = EnsembleView(self.figure.add_subplot(grid[0, 1]), n_models=self.n_models)
         self._showing_new_sweep = False  # while _show sets the slider, _on_show has nothing to add

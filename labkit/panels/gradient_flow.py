@@ -30,6 +30,7 @@ from labkit.gradients.gradient_flow import (
 )
 from labkit.panels.base import LivePanel, new_figure
 from labkit.viz.gradient_flow import GradientFlowView
+from labkit.viz.layout import COLUMN_INCHES
 
 __all__ = ["MonitorPanel"]
 
@@ -55,7 +56,7 @@ class MonitorPanel(LivePanel):
         self.lr = check_float("lr", lr, min_value=0.0, strict_min=True)
         self.width = check_int("width", width, min_value=1, max_value=1024)
         self.controls = _controls(settings)
-        self.figure, self._screen = new_figure((11.0, 3.6))
+        self.figure, self._screen = new_figure((COLUMN_INCHES, 5.4))  # two rows
         self.view = GradientFlowView(self.figure)
         self._references: dict[tuple[int, int], np.ndarray] = {}
         self._start()

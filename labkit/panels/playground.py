@@ -230,7 +230,7 @@ class Playground(LivePanel):
     # ------------------------------------------------------------ drawing
     def _build_views(self) -> None:
         fig = self.figure
-        grid = fig.add_gridspec(1, 2, left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.25)
+        grid = fig.add_gridspec(1, 2, left=0.085, right=0.98, bottom=0.14, top=0.86, wspace=0.25)
         self._ax_fit = fig.add_subplot(grid[0, 0])
         self._ax_boundary = fig.add_subplot(grid[0, 0])
         loss_ax = fig.add_subplot(grid[0, 1])

@@ -1,5 +1,5 @@
 """Drawing, with matplotlib only: views that update their artists in place, one-call plots, blitting,
-the palette and the scales.
+the palette, figure sizes that fit the notebook column, and the scales.
 
 Nothing here knows about widgets (that is :mod:`labkit.panels`) or trains anything.
 """
@@ -9,14 +9,44 @@ from __future__ import annotations
 from labkit.viz.blitting import Blitter
 from labkit.viz.figures import plot_bias_variance, plot_boundary, plot_fit, plot_history, plot_learning_curve
 from labkit.viz.gradient_flow import GradientFlowView
-from labkit.viz.palette import LEVELS, MODEL, PALETTE, TRAIN, TRUTH, VAL
+from labkit.viz.layout import (
+    COLUMN_INCHES,
+    COLUMN_PX,
+    DPI,
+    MIN_PANEL_INCHES,
+    TOOLBAR_PX,
+    figure_size,
+    grid_shape,
+    legend_outside,
+    pixel_width,
+    subplots,
+    tidy_canvas,
+)
+from labkit.viz.palette import (
+    CVD_MATRICES,
+    CYCLE,
+    HEATMAP,
+    LEVELS,
+    LINESTYLES,
+    MARKERS,
+    MODEL,
+    PALETTE,
+    TRAIN,
+    TRUTH,
+    VAL,
+    prop_cycle,
+    series_style,
+    simulate_cvd,
+)
 from labkit.viz.scales import log_axis_suits
 from labkit.viz.sweeps import BiasVarianceView, EnsembleView
 from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
 
 __all__ = [
-    "Banner", "BiasVarianceView", "Blitter", "BoundaryView", "EnsembleView", "FitView",
-    "GradientFlowView", "LEVELS", "LossView", "MODEL", "PALETTE", "TRAIN", "TRUTH", "VAL",
-    "log_axis_suits", "plot_bias_variance", "plot_boundary", "plot_fit", "plot_history",
-    "plot_learning_curve", "request_draw",
+    "Banner", "BiasVarianceView", "Blitter", "BoundaryView", "COLUMN_INCHES", "COLUMN_PX", "CVD_MATRICES",
+    "CYCLE", "DPI", "EnsembleView", "FitView", "GradientFlowView", "HEATMAP", "LEVELS", "LINESTYLES",
+    "LossView", "MARKERS", "MIN_PANEL_INCHES", "MODEL", "PALETTE", "TOOLBAR_PX", "TRAIN", "TRUTH", "VAL",
+    "figure_size", "grid_shape", "legend_outside", "log_axis_suits", "pixel_width", "plot_bias_variance",
+    "plot_boundary", "plot_fit", "plot_history", "plot_learning_curve", "prop_cycle", "request_draw",
+    "series_style", "simulate_cvd", "subplots", "tidy_canvas",
 ]

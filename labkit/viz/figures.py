@@ -1,6 +1,6 @@
 """One-call plots for use without a panel: a fit, a decision boundary, a loss history, a sweep.
 
-Each takes ``ax=None``, makes a figure with ``plt.subplots`` only when no ax is given,
+Each takes ``ax=None``, makes a figure with :func:`labkit.viz.layout.subplots` only when no ax is given,
 draws with a view from :mod:`labkit.viz.views` and returns the ax. A model is either a
 torch ``nn.Module`` (run through :func:`labkit.train.predict`) or a function from a
 numpy array (G, d) to predictions. ``labkit.viz.views.plot_fit`` and the others name the
@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from labkit.arguments import as_2d_float, to_numpy
+from labkit.viz.layout import legend_outside, subplots
 from labkit.viz.palette import PALETTE
 from labkit.viz.scales import as_points, as_values, log_axis_suits, span
 from labkit.viz.sweeps import BiasVarianceView
@@ -23,9 +24,7 @@ __all__ = ["plot_fit", "plot_boundary", "plot_history", "plot_bias_variance", "p
 
 def _axes(ax):
     if ax is None:
-        import matplotlib.pyplot as plt  # only here: the views never touch pyplot's state
-
-        return plt.subplots(figsize=(6, 4))[1]
+        return subplots(height=4.0, width=6.5)[1]  # fits the column, palette, tidy canvas
     if not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     return ax
@@ -142,5 +141,5 @@ def plot_learning_curve(result, *, ax=None):
         ax.set_xscale("log")
     ax.set_xlabel("training-set size")
     ax.set_ylabel("mean squared error")
-    ax.legend(fontsize="small")
+    legend_outside(ax, where="top", ncol=3)  # inside, it sat on the converging curves
     return ax

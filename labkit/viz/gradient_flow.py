@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labkit.viz.palette import PALETTE
+from labkit.viz.palette import HEATMAP, PALETTE
 from labkit.viz.scales import check_figure
 
 if TYPE_CHECKING:  # drawing needs no torch: the result's arrays say everything
@@ -24,24 +24,33 @@ def _log_limits(*arrays, floor=1e-30) -> tuple[float, float]:
 
 
 class GradientFlowView:
-    """Three axes, their artists made once: gradient norm per layer, activation histograms, training loss."""
+    """Three axes, their artists made once: gradient norm per layer, activation histograms, training loss.
+
+    Two rows (gradients and activations above, the loss below, full width): three side by side
+    in the notebook column left each under 2.3 inches, too narrow for their titles.
+    """
 
     def __init__(self, fig):
         self.figure = fig = check_figure("fig", fig)
-        grid = fig.add_gridspec(1, 3, left=0.07, right=0.98, bottom=0.15, top=0.78, wspace=0.38)
-        self.ax_grad, self.ax_act, self.ax_loss = (fig.add_subplot(grid[0, i]) for i in range(3))
+        grid = fig.add_gridspec(2, 2, left=0.11, right=0.92, bottom=0.09, top=0.86, wspace=0.4, hspace=0.55,
+                                height_ratios=(1.2, 1.0))
+        self.ax_grad, self.ax_act = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+        self.ax_loss = fig.add_subplot(grid[1, :])
         ax = self.ax_grad
         (self.reference,) = ax.plot([], [], "--", color="0.6", lw=1.2, label="ReLU + He, plain")
         (self.grad_init,) = ax.plot([], [], "o-", color=PALETTE[0], ms=3, lw=1.5, label="this net, at init")
         (self.grad_trained,) = ax.plot([], [], "s:", color=PALETTE[3], ms=3, lw=1.2, label="after training")
         ax.set(yscale="log", xlabel="layer (1 = first, last = output)", ylabel="weight-gradient norm")
         fig.legend(handles=[self.grad_init, self.grad_trained, self.reference], loc="upper left", ncol=3,
-                   fontsize="small", frameon=False, bbox_to_anchor=(0.05, 1.0))
+                   fontsize="small", frameon=False, bbox_to_anchor=(0.02, 1.0))
         self.ax_grad_title = ax.set_title("", fontsize="medium")
-        self.image = self.ax_act.imshow(np.zeros((1, 2)), aspect="auto", origin="lower", cmap="magma",
+        self.image = self.ax_act.imshow(np.zeros((1, 2)), aspect="auto", origin="lower", cmap=HEATMAP,
                                         vmin=0.0, vmax=1.0, extent=(-1.0, 1.0, 0.5, 1.5),
                                         interpolation="nearest")
         self.ax_act.set(xlabel="activation value (at init)", ylabel="hidden layer")
+        bar = fig.colorbar(self.image, ax=self.ax_act, pad=0.03, fraction=0.08)
+        bar.set_label("share of units (peak 1)", fontsize="small")
+        bar.ax.tick_params(labelsize="small")
         self.ax_act_title = self.ax_act.set_title("", fontsize="medium")
         (self.loss,) = self.ax_loss.plot([], [], color=PALETTE[2], lw=1.5)
         self.ax_loss.set(yscale="log", xlabel="training step", ylabel="loss (MSE)")

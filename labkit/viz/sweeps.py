@@ -30,7 +30,9 @@ class BiasVarianceView:
         (self.test_error,) = ax.plot([], [], color="black", label="test error", **style)
         self.artists = [self.bias_squared, self.variance, self.noise, self.test_error]
         ax.set_ylabel("squared error")
-        ax.legend(handles=self.artists, fontsize="small", loc="upper center")
+        # above the axes, in two rows: inside, it sat on the test error's minimum, the point of the plot
+        ax.legend(handles=self.artists, fontsize="small", loc="lower left", bbox_to_anchor=(0.0, 1.01),
+                  ncol=2, borderaxespad=0.0, frameon=False)
 
     def update(self, values, bias_squared, variance, noise, test_error, *, xlabel="value", log_x=False):
         """One entry per value (``noise`` may be one number); NaN (diverged) leaves a gap.

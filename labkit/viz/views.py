@@ -119,7 +119,9 @@ class FitView:
             low, high = self.ax.get_ylim()
             if not (self._hold and low <= limits[0] and limits[1] <= high):
                 self.ax.set_ylim(limits)
-        _sync_legend(self, self.artists, loc="best")
+        # two short rows rather than four tall ones: less of the points hidden. A figure of several
+        # fits shows one legend for all (Lab 01); above the axes it collided with the playground's title
+        _sync_legend(self, self.artists, loc="best", ncol=2, framealpha=0.7, columnspacing=1.0)
 
 
 class BoundaryView:
