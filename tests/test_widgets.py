@@ -271,7 +271,7 @@ def test_training_frames_are_blitted_and_show_what_a_full_draw_shows(fake_clock)
     # full draws: the first frame, the final one, and one per change of the loss axis's limits
     assert stats["blitted"] == 31 - 2 - loss_limit_changes(panel)
     before, blitted = shown(panel), stats["blitted"]
-    assert before.shape == (304, 760, 3)  # the 80-dpi PNG the panel always showed
+    assert before.shape == (304, 656, 3)  # the 80-dpi PNG of the column-wide figure (8.2 in)
     model, history = other_state(panel)
     panel._frame(model, panel.problem, history, 30)
     assert stats["blitted"] == blitted + 1

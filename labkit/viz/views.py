@@ -119,9 +119,11 @@ class FitView:
             low, high = self.ax.get_ylim()
             if not (self._hold and low <= limits[0] and limits[1] <= high):
                 self.ax.set_ylim(limits)
-        # two short rows rather than four tall ones: less of the points hidden. A figure of several
-        # fits shows one legend for all (Lab 01); above the axes it collided with the playground's title
-        _sync_legend(self, self.artists, loc="best", ncol=2, framealpha=0.7, columnspacing=1.0)
+        # two short rows rather than four tall ones, in a fixed corner: "best" moved the legend as the
+        # model's curve moved, so a blitted frame (legend in the saved background) differed from a full
+        # draw. A figure of several fits shows one legend for all (Lab 01); above the axes it collided
+        # with the playground's title
+        _sync_legend(self, self.artists, loc="upper left", ncol=2, columnspacing=1.0)
 
 
 class BoundaryView:
