@@ -1,6 +1,7 @@
 """Speed and memory figures of the live playground (labkit.panels.Playground). Prints them; asserts nothing.
 
-Run with ``.venv/bin/python benchmarks/bench_live.py`` (about two minutes). The machine's
+Run with ``.venv/bin/python benchmarks/bench_live.py`` (about three minutes), or name sections:
+``benchmarks/bench_live.py fg``. The machine's
 other work makes timings noisy: compare figures from one run, and run it twice before quoting.
 
 Goals (from the live-playground issue):
@@ -10,6 +11,8 @@ Goals (from the live-playground issue):
      Animator and livelossplot do: in-place at most one third of the redisplay's cost
   d. the default bias-variance sweep, ``labkit.generalization.biasvar.bias_variance_sweep()``: reported
   e. kernel resident memory after 100 retrains: under 700 MB and not growing
+  f. batch size 8 (3000 small steps): the panel's run near run_settings' and a plain loop's time
+  g. the slow panels (bias-variance, gradient flow): the busy line the moment a control changes
 
 Two ways a frame reaches the screen are measured (see labkit.panels.playground):
   - "ipympl" (``%matplotlib widget``, JupyterLab): the kernel renders with Agg and sends a
@@ -296,16 +299,110 @@ def kernel_memory():
     print(f"   {readings}   growth 10 -> 100: {rss[100] - rss[10]:+.0f} MiB")
 
 
-def main():
+# ---------------------------------------------------------------- f. mini-batches of 8 in the playground
+
+MINI_BATCH = {"batch_size": 8, "n_train": 80, "epochs": 300}  # 10 steps an epoch: 3000 steps
+
+
+def plain_torch_loop() -> float:
+    """The same 3000 steps written as a plain PyTorch loop: the floor for the training alone."""
+    import torch.nn.functional as F
+
+    from labkit.generalization.playground import Settings, build_model, fit_options, make_problem
+
+    settings = Settings(**MINI_BATCH)
+    problem = make_problem(settings)
+    model, split = build_model(settings, problem), problem.split
+    def tensor(a):
+        return torch.as_tensor(a, dtype=torch.float32).reshape(len(a), -1)
+
+    X, y, X_val, y_val = map(tensor, (split.X_train, split.y_train, split.X_val, split.y_val))
+    optimizer = torch.optim.Adam(model.parameters(), lr=fit_options(settings)["lr"])
+    start = time.perf_counter()
+    for _ in range(settings.epochs):
+        for batch in torch.randperm(len(X)).split(settings.batch_size):
+            loss = F.mse_loss(model(X[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            F.mse_loss(model(X_val), y_val).item()  # the validation loss, every epoch, as the panel shows
+    return time.perf_counter() - start
+
+
+async def panel_run(**options) -> tuple[float, dict]:
+    panel = new_panel(**MINI_BATCH, **options)
+    await panel.wait()
+    start = time.perf_counter()
+    panel.refresh()
+    await panel.wait()
+    seconds, stats = time.perf_counter() - start, dict(panel.stats)
+    panel.close()
+    return seconds, stats
+
+
+def mini_batch_run():
+    from labkit.generalization.playground import Settings, run_settings
+
+    print("f. batch size 8, n_train 80, 300 epochs (3000 steps), change -> run done")
+    print(f"   plain PyTorch loop {plain_torch_loop():.2f} s   labkit run_settings "
+          f"{min(_timed(run_settings, Settings(**MINI_BATCH)) for _ in range(2)):.2f} s")
+    for path in ("ipympl", "png widget"):
+        with rendering(path):
+            # draw_share=1.0: frames paced by max_fps alone, as before; 40 ms frames at 15 a second
+            # then left training a third of the time
+            for label, share in (("before (15 fps, no share)", 1.0), ("now (draw_share 0.25)", 0.25)):
+                seconds, stats = asyncio.run(panel_run(draw_share=share))
+                print(f"   {path:10s} panel {label:26s} {seconds:.2f} s, {stats['frames']} frames, "
+                      f"drawing {stats['drawing_s']:.2f} s")
+
+
+def _timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- g. the slow panels' first feedback
+
+async def feedback(panel, name, value) -> tuple[float, float]:
+    """Seconds from a control's change to its busy line, and to the finished run."""
+    await panel.wait()
+    start = time.perf_counter()
+    panel.controls[name].value = value
+    busy = time.perf_counter() - start if panel.progress.layout.visibility == "visible" else float("nan")
+    await panel.wait()
+    return busy, time.perf_counter() - start
+
+
+def slow_panels_feedback():
+    from labkit.panels.explorers import BiasVariancePanel
+    from labkit.panels.gradient_flow import MonitorPanel
+
+    print("g. slow panels: a control's change -> busy line and bar shown (was: nothing until the first "
+          "result) -> run done")
+    with rendering("ipympl"):
+        for make, name, value in ((BiasVariancePanel, "noise", 0.2), (MonitorPanel, "depth", 20)):
+            panel = make()
+            busy, done = asyncio.run(feedback(panel, name, value))
+            print(f"   {make.__name__:17s} {name} -> {value}: busy shown after {ms(busy)}, "
+                  f"done after {done:.2f} s")
+            panel.close()
+
+
+SECTIONS = {"a": value_change_to_first_frame, "b": frames_per_second, "c": in_place_vs_redisplay,
+            "d": bias_variance_time, "e": kernel_memory, "f": mini_batch_run, "g": slow_panels_feedback}
+
+
+def main(letters: str = "abcdefg"):
     start = time.perf_counter()
     print(labkit.setup(0))
-    value_change_to_first_frame()
-    frames_per_second()
-    in_place_vs_redisplay()
-    bias_variance_time()
-    kernel_memory()
+    for letter in letters:
+        SECTIONS[letter]()
     print(f"(benchmark ran {time.perf_counter() - start:.0f} s)")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(*sys.argv[1:2])  # e.g. "fg": only those sections

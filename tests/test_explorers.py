@@ -289,3 +289,51 @@ def test_bias_variance_panel_shows_errors_and_checks_arguments(monkeypatch):
         BiasVariancePanel(n_models=1)
     with pytest.raises(TypeError, match="unknown sweep option"):
         BiasVariancePanel(widht=3)
+
+
+# ---------------------------------------------------------------- feedback the moment a control changes
+
+def test_a_change_shows_the_busy_line_and_bar_before_the_sweep_starts(monkeypatch):
+    panel = BiasVariancePanel(**SWEEP)
+    assert panel.progress.layout.visibility == "hidden"  # idle: no bar
+    sweep, seen = explorers.iter_bias_variance_sweep, []
+
+    def watched_sweep(*args, **kwargs):  # what the learner sees when the work begins
+        seen.append((panel.status.value, panel.progress.layout.visibility, panel.progress.value))
+        yield from sweep(*args, **kwargs)
+
+    monkeypatch.setattr(explorers, "iter_bias_variance_sweep", watched_sweep)
+
+    async def scenario():
+        panel.controls["noise"].value = 0.1
+        # no loop turn yet: nothing computed, yet the change shows as taken
+        shown_at_once = (panel.status.value, panel.progress.layout.visibility, panel.result.noise[0])
+        fractions = []
+        while panel.running:
+            await asyncio.sleep(0)
+            fractions.append(panel.progress.value)
+        return shown_at_once, fractions
+
+    (status, visibility, noise), fractions = asyncio.run(scenario())
+    assert status == "Sweeping: training the models..." and visibility == "visible"
+    assert noise == pytest.approx(0.09)  # the old result, still shown
+    assert seen == [("Sweeping: training the models...", "visible", 0.0)]
+    n = len(panel.result.values)
+    assert [f for f in dict.fromkeys(fractions)] == [i / n for i in range(n)]  # the bar fills value by value
+    assert panel.progress.layout.visibility == "hidden" and "lowest test error" in panel.status.value
+    panel.close()
+
+
+def test_explorer_shows_busy_before_computing_and_labels_fit(monkeypatch):
+    from labels import clipped_labels
+
+    panel = LeakageExplorer(**QUICK_LEAK)
+    seen = []
+    compute = LeakageExplorer._compute
+    monkeypatch.setattr(LeakageExplorer, "_compute",
+                        lambda self, values: (seen.append(self.status.value), compute(self, values))[1])
+    panel.controls["leak"].value = False  # without an event loop the run follows at once
+    assert seen == ["Training..."] and "times the error" in panel.status.value
+    for explorer in (panel, BiasVariancePanel(**SWEEP)):
+        assert clipped_labels([*explorer.controls.values(), getattr(explorer, "show", None)]) == []
+        explorer.close()

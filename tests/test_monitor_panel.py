@@ -276,3 +276,27 @@ def test_an_error_in_an_async_run_is_shown(monkeypatch):
     assert isinstance(panel.last_error, ZeroDivisionError) and "ZeroDivisionError" in panel.status.value
     assert not panel.running
     panel.close()
+
+
+def test_a_change_shows_measuring_at_once_and_the_bar_follows_the_steps(fake_clock):
+    from labels import clipped_labels
+
+    fake_clock(0.1)  # a tenth of a second a reading: a frame, and a progress report, every few steps
+
+    async def scenario():
+        panel = MonitorPanel(steps=30)
+        await panel.wait()
+        panel.controls["depth"].value = 6
+        at_once = (panel.status.value, panel.progress.layout.visibility, panel.result.settings.depth)
+        fractions = []
+        while panel.running:
+            await asyncio.sleep(0)
+            fractions.append(panel.progress.value)
+        return panel, at_once, fractions
+
+    panel, (status, visibility, depth), fractions = asyncio.run(scenario())
+    assert status == "Measuring..." and visibility == "visible" and depth == 10  # before any work
+    assert 0 < max(f for f in fractions if f < 1) < 1 and fractions == sorted(fractions)
+    assert panel.progress.layout.visibility == "hidden" and "depth 6" in panel.status.value
+    assert clipped_labels(panel.controls.values()) == []
+    panel.close()

@@ -264,8 +264,8 @@ def loss_limit_changes(panel):
 
 
 def test_training_frames_are_blitted_and_show_what_a_full_draw_shows(fake_clock):
-    fake_clock(1e-3)  # a millisecond a reading: at max_fps=1000 every epoch is a frame
-    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    fake_clock(1e-3)  # a millisecond a reading: at max_fps=1000 and draw_share=1.0 every epoch is a frame
+    panel = Playground(epochs=30, n_train=20, max_fps=1000, draw_share=1.0)
     stats = panel.stats
     assert stats["frames"] == 31  # 30 epochs and the final picture
     # full draws: the first frame, the final one, and one per change of the loss axis's limits
@@ -282,7 +282,7 @@ def test_training_frames_are_blitted_and_show_what_a_full_draw_shows(fake_clock)
 
 def test_classification_frames_are_blitted_too(fake_clock):
     fake_clock(1e-3)
-    panel = Playground(dataset="moons", epochs=20, n_train=40, max_fps=1000)
+    panel = Playground(dataset="moons", epochs=20, n_train=40, max_fps=1000, draw_share=1.0)
     assert panel.last_error is None and panel.stats["frames"] == 21
     assert panel.stats["blitted"] == 21 - 2 - loss_limit_changes(panel)
     before = shown(panel)
@@ -365,23 +365,23 @@ def ipympl_canvas(monkeypatch):
 
 @pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
 def test_with_ipympl_and_no_browser_frames_cost_no_drawing(ipympl_canvas, monkeypatch, fake_clock):
-    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
+    fake_clock(1e-3)  # at max_fps=1000 and draw_share=1.0, every epoch is a frame
     asked = []
     monkeypatch.setattr(widgets, "request_draw", asked.append)
-    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    panel = Playground(epochs=30, n_train=20, max_fps=1000, draw_share=1.0)
     assert panel.stats["frames"] == 31 and len(asked) == 31  # every frame asks the browser for a picture
     assert panel.stats["blitted"] == 0 and ipympl_canvas == []  # nobody asked back: nothing drawn or sent
 
 
 @pytest.mark.filterwarnings(IPYMPL_TOOLBAR)
 def test_with_ipympl_frames_are_blitted_when_the_browser_asks(ipympl_canvas, monkeypatch, fake_clock):
-    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
+    fake_clock(1e-3)  # at max_fps=1000 and draw_share=1.0, every epoch is a frame
 
     def browser_pulls(fig):  # the front-end answers draw_idle at once with webagg's "draw" message
         fig.canvas.handle_event({"type": "draw"})
 
     monkeypatch.setattr(widgets, "request_draw", browser_pulls)
-    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    panel = Playground(epochs=30, n_train=20, max_fps=1000, draw_share=1.0)
     canvas, stats = panel.figure.canvas, panel.stats
     assert stats["frames"] == 31 and stats["blitted"] == 31 - 2 - loss_limit_changes(panel)
     assert len(ipympl_canvas) == 31  # one PNG per frame, full or blitted
@@ -408,8 +408,8 @@ def test_close_closes_every_widget_and_stops_listening():
 
 
 def test_a_model_setting_change_blits_even_the_first_frame(fake_clock):
-    fake_clock(1e-3)  # at max_fps=1000, every epoch is a frame
-    panel = Playground(epochs=30, n_train=20, max_fps=1000)
+    fake_clock(1e-3)  # at max_fps=1000 and draw_share=1.0, every epoch is a frame
+    panel = Playground(epochs=30, n_train=20, max_fps=1000, draw_share=1.0)
     panel.controls["width"].value = 8  # same data, same run length: the picture's background still fits
     stats = dict(panel.stats)
     assert loss_limit_changes(panel) == 0  # (else those frames would be drawn in full too)
@@ -441,3 +441,103 @@ def test_the_banner_fits_the_figure_and_the_full_headline_sits_below():
     panel.figure.canvas.draw()
     assert panel.banner.text.get_window_extent().x1 <= panel.figure.bbox.width  # not cut off
     assert html.escape(d.headline) in panel.advice.value and "n_val 300" in panel.advice.value
+
+
+# ---------------------------------------------------------------- controls a learner reads
+
+def test_batch_size_shows_full_batch_at_its_default_and_round_trips():
+    panel = Playground(**FAST)
+    control = panel.controls["batch_size"]
+    assert control.label == "full batch" and panel.settings().batch_size is None  # not a blank box
+    assert panel.state()["batch_size"] is None
+    panel.set_state({"batch_size": 8})
+    assert control.label == "8" and panel.settings().batch_size == 8
+    panel.set_state({"batch_size": None})
+    assert control.label == "full batch" and panel.state()["batch_size"] is None
+    control.value = 16  # the learner picks from the list
+    assert panel.state()["batch_size"] == 16 and panel.history.epochs_run == FAST["epochs"]
+    assert Playground(batch_size=None, **FAST).controls["batch_size"].label == "full batch"
+    panel.close()
+
+
+def test_open_code_view_follows_every_change():
+    from labkit.generalization.playground import settings_code
+
+    panel = Playground(**FAST)
+    panel.code_button.click()
+    for change in ({"width": 8}, {"lr": 0.1}, {"batch_size": 16}, {"batch_size": None}):
+        name, value = next(iter(change.items()))
+        panel.controls[name].value = widgets._widget_value(name, value)
+        expected = html.escape(settings_code(panel.settings()))
+        assert expected in panel.code_view.value and f"width={panel.settings().width}" in expected
+    panel.set_state({"depth": 3})
+    assert html.escape(settings_code(panel.settings())) in panel.code_view.value
+    panel.code_button.click()  # closed: hidden, and opened again it shows the current settings
+    panel.controls["width"].value = 4
+    assert panel.code_view.layout.display == "none"
+    panel.code_button.click()
+    assert html.escape(settings_code(panel.settings())) in panel.code_view.value
+    panel.close()
+
+
+def test_labels_and_readouts_are_not_clipped_whatever_is_open():
+    from labels import clipped_labels
+
+    panel = Playground(**FAST)
+    assert clipped_labels(panel.controls.values()) == []
+    # three columns of controls fit the 848 px notebook column (JupyterLab at 1280 px, file browser
+    # open) with ipywidgets' 2 px margins; a squeezed column would clip its readouts
+    widths = [float(c.layout.width[:-2]) + 4 for c in panel.controls.values()]
+    assert 3 * max(widths) <= 848
+    columns = panel.widget.children[0]
+    assert columns.layout.flex_flow == "row wrap"
+    assert all(column.layout.flex == "0 0 auto" for column in columns.children)
+    panel.code_button.click()  # the code's long lines wrap inside the panel instead of widening it
+    assert "pre-wrap" in panel.code_view.value and panel.code_view.layout.max_width == "100%"
+    assert len(panel.code().splitlines()[-2]) > 100  # (a line that would have widened it)
+    panel.close()
+
+
+def test_after_stop_the_banner_says_stopped_and_shows_the_model_then(fake_clock):
+    fake_clock(1.0)  # a second a reading: the run yields after every epoch
+
+    async def scenario():
+        panel = Playground(epochs=2000)
+        for _ in range(1000):
+            await asyncio.sleep(0)
+            if panel.history is not None and panel.history.epochs_run == 7:
+                break
+        panel.stop_button.click()
+        return panel
+
+    panel = asyncio.run(scenario())
+    banner = panel.banner.text.get_text()
+    assert banner.startswith("Stopped at epoch 7 of 2000") and "Training" not in banner
+    assert panel.banner.level == "warning"
+    model_now = widgets.predict(panel.model, panel.fit_view.x_grid[:, None])[:, 0]
+    np.testing.assert_allclose(prediction(panel), model_now)
+    np.testing.assert_array_equal(shown(panel), drawn_in_full(panel))  # and the picture shows it
+    finished = Playground(**FAST)
+    verdict = finished.banner.text.get_text()
+    finished.stop_button.click()  # nothing running: the verdict stays
+    assert finished.banner.text.get_text() == verdict and finished.status.value.startswith("Done")
+
+
+def test_drawing_takes_at_most_draw_share_of_a_run(fake_clock, monkeypatch):
+    """Mini-batches make epochs short; frames (40 ms each in a browser) must not crowd out training."""
+    clock = fake_clock(0.0)
+    frame = Playground._frame
+
+    def slow_frame(self, *args):  # a frame costs 40 ms, an epoch 4 ms
+        clock.advance(0.040)
+        frame(self, *args)
+
+    run = widgets.iter_run
+    monkeypatch.setattr(Playground, "_frame", slow_frame)
+    monkeypatch.setattr(widgets, "iter_run", lambda *a, **k: clock.advancing(run(*a, **k), 0.004))
+    panel = Playground(epochs=300, n_train=20, max_fps=15, draw_share=0.25)
+    stats = panel.stats
+    epochs_s = 300 * 0.004
+    # at 15 frames a second, 40 ms frames would take 0.6 of the time; the share holds them to a quarter
+    assert stats["drawing_s"] <= 0.25 * (epochs_s + stats["drawing_s"]) + 0.040
+    assert stats["frames"] >= 8  # and still some frames: the curve is seen to move

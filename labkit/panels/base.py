@@ -131,13 +131,19 @@ class LivePanel:
 
     def _start(self, extra: tuple = (), layout=None) -> None:
         self.status = widgets.HTML()
+        # the busy indicator: shown the moment a control changes, before any work starts (a sweep of
+        # seconds with nothing changing read as a change not taken), filled as the run reports progress
+        self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info",
+                                              description="working", style={"description_width": "64px"},
+                                              layout=widgets.Layout(width="200px", visibility="hidden"))
         self.result = self.last_error = None
         self.runs = 0  # finished recomputes (a storm of changes should add few)
         self._generation, self._task, self._quiet = 0, None, False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         if layout is None:
-            row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+            row = widgets.HBox([*self.controls.values(), self.progress],  # hidden, it keeps its place
+                               layout=widgets.Layout(flex_flow="row wrap"))
             self.widget = widgets.VBox([row, self.status, self._screen, *extra])
         else:
             self.widget = layout()
@@ -160,6 +166,7 @@ class LivePanel:
     def refresh(self) -> None:
         """Recompute with the current values: now without an event loop, else one loop turn later."""
         self._supersede()
+        self._show_busy()  # now, in the change's own handler: the learner sees at once that it was taken
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -175,11 +182,26 @@ class LivePanel:
         for control in self.controls.values():
             control.unobserve(self._on_change, names="value")
         close_figure_and_widgets(self.figure, self.widget)
+        self.progress.close()  # (in a subclass's own layout it may be outside self.widget)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------ running
+    def _show_busy(self) -> None:
+        """The status line's busy text and an empty progress bar, until the run reports or ends."""
+        self.status.value = html.escape(self._busy_text)
+        self.progress.value = 0.0
+        self.progress.layout.visibility = "visible"
+
+    def _show_progress(self, fraction: float) -> None:
+        """Fill the progress bar to ``fraction`` (0 to 1) of the run; a subclass's run calls it as it goes."""
+        self.progress.value = min(max(float(fraction), 0.0), 1.0)
+
+    def _show_idle(self, generation: int) -> None:
+        if generation == self._generation:  # a superseded run leaves the bar to the newer one
+            self.progress.layout.visibility = "hidden"
+
     def _supersede(self) -> None:
         """Make the current run, if any, stale: it stops at its next check."""
         self._generation += 1
@@ -188,7 +210,7 @@ class LivePanel:
 
     def _run(self, generation: int):
         """One recompute: compute, then (if still current) show, describe and render."""
-        self.status.value = self._busy_text
+        self.status.value = html.escape(self._busy_text)
         start = self.clock()
         values = self.state()
         result = yield from self._computing(values)
@@ -215,6 +237,8 @@ class LivePanel:
                 pass
         except Exception as error:  # shown in the panel, never lost
             self._show_error(error)
+        finally:
+            self._show_idle(generation)
 
     async def _drive_async(self, generation: int) -> None:
         await asyncio.sleep(0)  # the rest of a burst of changes arrives first and supersedes this run
@@ -227,6 +251,8 @@ class LivePanel:
                     return
         except Exception as error:  # shown in the panel; a cancelled run's CancelledError is no Exception
             self._show_error(error)
+        finally:
+            self._show_idle(generation)
 
     def _render(self) -> None:
         show_figure(self.figure, self._screen)

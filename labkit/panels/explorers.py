@@ -208,7 +208,7 @@ class BiasVariancePanel(LivePanel):
                             "see labkit.generalization.bias_variance_sweep")
         self.n_models = check_int("n_models", n_models, min_value=2, max_value=64)
         self._options = sweep_options
-        style = {"description_width": "90px"}
+        style = _STYLE  # wide enough for "show models at"
         slider = {"continuous_update": False, "style": style}
         self.controls = {
             "param": widgets.Dropdown(options=self._PARAMS, value=check_choice("param", param, PARAMS),
@@ -243,6 +243,7 @@ class BiasVariancePanel(LivePanel):
         for step in sweep:
             if step.result is None:
                 self.status.value = _progress_text(param, step)
+                self._show_progress(step.done / step.total)
                 yield  # the kernel sends the status line; a newer change may take over here
         return step.result
 

@@ -49,6 +49,8 @@ class MonitorPanel(LivePanel):
     leaves none behind.
     """
 
+    _busy_text = "Measuring..."
+
     def __init__(self, *, activation="sigmoid", init="default", batch_norm=False, residual=False, depth=10,
                  random_state=0, steps=100, lr=1e-3, width=64):
         settings = NetSettings(activation, init, batch_norm, residual, depth, random_state)
@@ -80,7 +82,7 @@ class MonitorPanel(LivePanel):
     def _run(self, generation: int):
         """One run as a generator: each ``yield`` is a point where a newer run may take over."""
         settings = self.settings()
-        self.status.value = "Measuring..."
+        self.status.value = self._busy_text  # (refresh showed it already, when the change came in)
         reference = self._reference(settings)
         last_frame = -np.inf
         for result in iter_measure(settings, steps=self.steps, lr=self.lr, width=self.width):
@@ -93,6 +95,7 @@ class MonitorPanel(LivePanel):
                 last_frame = self.clock()
                 if not result.done:
                     self.status.value = f"Training: step {len(result.losses)} of {result.steps}"
+                    self._show_progress(len(result.losses) / max(result.steps, 1))
             yield
         self.last_error = None
         self.runs += 1
@@ -110,7 +113,7 @@ class MonitorPanel(LivePanel):
 
 
 def _controls(s: NetSettings) -> dict[str, widgets.Widget]:
-    style = {"description_width": "80px"}
+    style = {"description_width": "96px"}  # "random seed" in full
     return {
         "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=s.activation,
                                        description="activation", style=style),
@@ -122,5 +125,5 @@ def _controls(s: NetSettings) -> dict[str, widgets.Widget]:
                                    continuous_update=False, style=style),
         "random_state": widgets.BoundedIntText(value=s.random_state, min=0, max=2**31 - 1,
                                                description="random seed", style=style,
-                                       layout=widgets.Layout(width="180px")),
+                                       layout=widgets.Layout(width="200px")),
     }

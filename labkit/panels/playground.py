@@ -59,6 +59,25 @@ from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_dr
 __all__ = ["Playground"]
 
 DRAWN_VAL = 60  # validation points drawn on the fit: all 300 of the pool would hide the model's curve
+DRAW_SHARE = 0.25  # at most this share of a run's time goes to drawing frames; training gets the rest
+# ipywidgets reads a Dropdown value of None as "nothing selected" and shows a blank box, so the
+# "full batch" option carries this string on the widget; settings() turns it back into None.
+FULL_BATCH = "full batch"
+# Controls sized so that three columns fit the 848 px notebook column with the file browser open
+# (three of ipywidgets' default 300 px did not: the columns were squeezed and clipped their readouts),
+# and labels wide enough for the longest one, "learning rate", in a wide sans-serif at 13 px.
+CONTROL_WIDTH = "276px"
+LABEL_WIDTH = "96px"
+
+
+def _widget_value(name: str, value):
+    """A setting as its control holds it (the one that differs: batch size None is "full batch")."""
+    return FULL_BATCH if name == "batch_size" and value is None else value
+
+
+def _setting_value(name: str, value):
+    """A control's value as the setting it stands for (the inverse of :func:`_widget_value`)."""
+    return None if name == "batch_size" and value == FULL_BATCH else value
 
 
 def _ensure_value(control, value) -> None:
@@ -78,6 +97,7 @@ def _make_controls(s: Settings) -> dict[str, widgets.Widget]:
     defaults = Settings()
     controls = _control_widgets(defaults)
     for name, value in s.as_dict().items():
+        value = _widget_value(name, value)
         _ensure_value(controls[name], value)
         controls[name].value = value
     return controls
@@ -86,10 +106,10 @@ def _make_controls(s: Settings) -> dict[str, widgets.Widget]:
 def _control_widgets(s: Settings) -> dict[str, widgets.Widget]:
     """One control per setting, on the scales the source material recommends searching:
     widths on a log2 scale, learning rate and L2 on a log10 scale."""
-    style = {"description_width": "90px"}
+    style = {"description_width": LABEL_WIDTH}
     slider = {"continuous_update": False, "style": style}
     W = widgets
-    return {
+    controls = {
         "dataset": W.Dropdown(options=list(DATASETS), value=s.dataset, description="data set", style=style),
         "n_train": W.SelectionSlider(options=[10, 20, 40, 80, 160, 320], value=s.n_train,
                                      description="train size", **slider),
@@ -107,13 +127,17 @@ def _control_widgets(s: Settings) -> dict[str, widgets.Widget]:
                                           value=s.weight_decay, description="L2", **slider),
         "dropout": W.FloatSlider(value=s.dropout, min=0.0, max=0.5, step=0.05, description="dropout",
                                  **slider),
-        "batch_size": W.Dropdown(options=[("full batch", None), ("8", 8), ("16", 16), ("32", 32), ("64", 64)],
-                                 value=s.batch_size, description="batch size", style=style),
+        "batch_size": W.Dropdown(options=[(FULL_BATCH, FULL_BATCH), *((str(n), n) for n in (8, 16, 32, 64))],
+                                 value=_widget_value("batch_size", s.batch_size), description="batch size",
+                                 style=style),
         "epochs": W.SelectionSlider(options=[50, 100, 200, 300, 500, 1000, 2000], value=s.epochs,
                                     description="epochs", **slider),
         "random_state": W.BoundedIntText(value=s.random_state, min=0, max=2**31 - 1,
                                          description="random seed", style=style),
     }
+    for control in controls.values():
+        control.layout.width = CONTROL_WIDTH
+    return controls
 
 
 class Playground(LivePanel):
@@ -128,7 +152,8 @@ class Playground(LivePanel):
     layout, the streaming of frames while training and the Stop button are its own.
     """
 
-    def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 15.0, **settings):
+    def __init__(self, data=None, *, goal: float | None = None, max_fps: float = 15.0,
+                 draw_share: float = DRAW_SHARE, **settings):
         if data is not None:
             if not isinstance(data, (tuple, list)) or len(data) != 2:
                 raise TypeError("data must be a pair (X, y) of arrays, tensors or lists")
@@ -137,6 +162,10 @@ class Playground(LivePanel):
         self._goal = None if goal is None else check_float("goal", goal, min_value=0.0)
         # 15 frames a second looks smooth and leaves the training about two thirds of the time
         self._frame_interval = 1.0 / check_float("max_fps", max_fps, min_value=1.0, max_value=1000.0)
+        # ... unless drawing would take more than draw_share of the time: with mini-batches of 8 an
+        # epoch takes ~1 ms, a frame ~40 ms, and 15 frames a second left training a third of the time
+        self._draw_share = check_float("draw_share", draw_share, min_value=0.0, max_value=1.0,
+                                       strict_min=True)
         self.controls = _make_controls(Settings(**settings))
         if data is not None:
             for name in ("dataset", "n_train", "noise"):
@@ -146,11 +175,15 @@ class Playground(LivePanel):
         self.stop_button = widgets.Button(description="Stop", icon="stop")
         self.code_button = widgets.Button(description="Show code", icon="code")
         self.advice = widgets.HTML()
-        self.code_view = widgets.HTML(layout=widgets.Layout(display="none"))
+        # never wider than the panel: a long line would widen it, and scrolling sideways to read the
+        # code moved the controls too ("learning rate" showed as "arning rate")
+        self.code_view = widgets.HTML(layout=widgets.Layout(display="none", max_width="100%",
+                                                            overflow="auto"))
         self.figure, self._screen = new_figure()
         self._build_views()
         self.history = self.model = self.problem = self.diagnosis = None
-        self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None}
+        self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None, "drawing_s": 0.0}
+        self._in_frame = False  # while _frame runs, a picture sent from inside it is timed as part of it
         self.log_scale.observe(self._on_log_scale, names="value")
         self.train_button.on_click(lambda _: self._guarded(self.retrain))
         self.stop_button.on_click(lambda _: self._guarded(self.stop))
@@ -159,7 +192,7 @@ class Playground(LivePanel):
 
     # ------------------------------------------------------------ public API
     def settings(self) -> Settings:
-        return Settings(**{name: c.value for name, c in self.controls.items()})
+        return Settings(**{name: _setting_value(name, c.value) for name, c in self.controls.items()})
 
     def state(self) -> dict:
         """The panel's settings as a plain dict (JSON-friendly), for saving or sharing."""
@@ -173,6 +206,7 @@ class Playground(LivePanel):
         self._quiet = True
         try:
             for name, value in new.as_dict().items():
+                value = _widget_value(name, value)
                 _ensure_value(self.controls[name], value)
                 self.controls[name].value = value
             self.log_scale.value = bool(log_scale)
@@ -185,19 +219,27 @@ class Playground(LivePanel):
 
     def refresh(self) -> None:
         """Start a new run with the current values; a running one is superseded."""
-        self.stats.update(frames=0, blitted=0, first_frame_s=None, started=self.clock())
+        self.stats.update(frames=0, blitted=0, first_frame_s=None, started=self.clock(), drawing_s=0.0)
+        self._update_code()  # an open code view follows every change
         super().refresh()
 
     retrain = refresh
 
     def stop(self) -> None:
+        """Stop a running run; the figure shows the model as it was then, and says it was stopped."""
         self._supersede()
-        if self.history is not None:
-            self.status.value = f"Stopped at epoch {self.history.epochs_run}."
+        history = self.history
+        if history is None or history.stop_reason != "running":
+            return  # nothing running: a finished run keeps its verdict
+        epochs = self.settings().epochs
+        self.status.value = f"Stopped at epoch {history.epochs_run}."
+        self._show_model(self.model, self.problem, history)  # the model at the stop, not at the last frame
+        self.banner.set(f"Stopped at epoch {history.epochs_run} of {epochs}: a partial run, no verdict. "
+                        "Train to run it again.", level="warning")
+        self._render()
 
     def close(self) -> None:
         """Stop training, free the figure and close every widget (a closed panel keeps no memory)."""
-        self.stop()
         self.log_scale.unobserve(self._on_log_scale, names="value")
         super().close()
 
@@ -211,14 +253,21 @@ class Playground(LivePanel):
         self._show_problem(run)
         self.status.value = "Training..."
         last_frame = last_yield = -np.inf
+        started = self.clock()
         for run in steps:
             self.history = run.history
             if run.outcome is not None:
                 break
             now = self.clock()  # LivePanel's clock: a test's fake one makes the frame count exact
-            if run.history.epochs_run == 1 or now - last_frame >= self._frame_interval:
-                self._frame(run.model, run.problem, run.history, run.settings.epochs)
+            drawing_allowed = self.stats["drawing_s"] <= self._draw_share * (now - started)
+            if run.history.epochs_run == 1 or (now - last_frame >= self._frame_interval and drawing_allowed):
+                self._in_frame = True
+                try:
+                    self._frame(run.model, run.problem, run.history, run.settings.epochs)
+                finally:
+                    self._in_frame = False
                 last_frame, last_yield = now, self.clock()  # max_fps counts from a frame's start
+                self.stats["drawing_s"] += last_yield - now
                 yield
             elif now - last_yield >= YIELD_EVERY_S:
                 last_yield = now
@@ -324,11 +373,14 @@ class Playground(LivePanel):
         ``canvas.blit()`` instead would outrun a busy browser: ipympl drops a picture still
         loading when the next arrives, and the next diff then paints over the wrong one.
         """
+        start = self.clock()
         if self._blitter.frame():
             self.figure.canvas.blit()  # webagg: a PNG of the pixels changed since the last picture sent
             self.stats["blitted"] += 1
         else:
             full_draw(event)  # draws everything, saves the background and sends the picture
+        if not self._in_frame:  # asked for between frames: drawing all the same, which the pacing counts
+            self.stats["drawing_s"] += self.clock() - start
 
     def _finish(self, run: Run) -> None:
         history, self.diagnosis = run.history, run.outcome.diagnosis
@@ -355,9 +407,16 @@ class Playground(LivePanel):
 
     def _toggle_code(self) -> None:
         showing = self.code_view.layout.display != "none"
-        self.code_view.value = f"<pre>{html.escape(self.code())}</pre>"
         self.code_view.layout.display = "none" if showing else "block"
         self.code_button.description = "Show code" if showing else "Hide code"
+        self._update_code()
+
+    def _update_code(self) -> None:
+        """Put the current settings' code in the code view, if it is open (closed, it waits to be opened)."""
+        if self.code_view.layout.display != "none":
+            # wrapped, not scrolled sideways: the panel keeps its width (see code_view in __init__)
+            self.code_view.value = ("<pre style='white-space: pre-wrap; overflow-wrap: anywhere'>"
+                                    f"{html.escape(self.code())}</pre>")
 
     def _show_error(self, error: BaseException) -> None:
         super()._show_error(error)
@@ -369,10 +428,14 @@ class Playground(LivePanel):
 
     def _layout(self) -> widgets.Widget:
         names = list(self.controls)
-        column = [widgets.VBox([self.controls[n] for n in names[i::3]]) for i in range(3)]
-        buttons = widgets.HBox([self.train_button, self.stop_button, self.code_button, self.log_scale])
-        return widgets.VBox([widgets.HBox(column), buttons, self.status, self._screen, self.advice,
-                             self.code_view])
+        # columns that keep their width (a squeezed box clips its children) and wrap below each other
+        # where three do not fit, rather than clip
+        keep_width = widgets.Layout(flex="0 0 auto")
+        column = [widgets.VBox([self.controls[n] for n in names[i::3]], layout=keep_width) for i in range(3)]
+        buttons = widgets.HBox([self.train_button, self.stop_button, self.code_button, self.log_scale],
+                               layout=widgets.Layout(flex_flow="row wrap"))
+        return widgets.VBox([widgets.HBox(column, layout=widgets.Layout(flex_flow="row wrap")), buttons,
+                             self.status, self._screen, self.advice, self.code_view])
 
 
 def _option_values(control) -> list:
