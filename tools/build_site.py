@@ -111,9 +111,8 @@ def execute(path: Path, *, fast: bool, timeout: int = 1800):
                             resources={"metadata": {"path": str(LABS)}})
     client.km = client.create_kernel_manager()
     with client.setup_kernel(env=env):
-        helper = nbformat.v4.new_code_cell(SNAPSHOT)
-        client.execute_cell(helper, 0, store_history=False)
-        for index, cell in enumerate(notebook.cells):
+        run_aside(client, SNAPSHOT)
+        for index, cell in enumerate(list(notebook.cells)):
             client.execute_cell(cell, index)
             if cell.cell_type == "code":
                 replace_widgets(client, cell)
@@ -121,12 +120,22 @@ def execute(path: Path, *, fast: bool, timeout: int = 1800):
     return notebook
 
 
+def run_aside(client, code: str):
+    """Run ``code`` in the lab's kernel as a cell that is not part of the page. (nbclient stores an
+    executed cell at its index in the notebook, so it runs at a temporary index past the end.)"""
+    cells = client.nb.cells
+    cells.append(nbformat.v4.new_code_cell(code))
+    try:
+        return client.execute_cell(cells[-1], len(cells) - 1, store_history=False)
+    finally:
+        cells.pop()
+
+
 def replace_widgets(client, cell) -> None:
     ids = [o.data[WIDGET_VIEW]["model_id"] for o in cell.outputs if WIDGET_VIEW in o.get("data", {})]
     if not ids:
         return
-    probe = nbformat.v4.new_code_cell(f"await _site_snapshot({ids!r})")
-    client.execute_cell(probe, 0, store_history=False)
+    probe = run_aside(client, f"await _site_snapshot({ids!r})")
     printed = "".join(o.text for o in probe.outputs if o.output_type == "stream" and o.name == "stdout")
     errors = [o for o in probe.outputs if o.output_type == "error"]
     if errors:
