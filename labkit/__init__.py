@@ -21,7 +21,7 @@ import importlib
 __version__ = "0.1.0"
 
 CORE = ("arguments", "runtime", "progress", "data", "splits", "models", "optim", "history", "train",
-        "batched", "exercises")
+        "batched", "exercises", "text")
 TOPICS = ("generalization", "gradients", "debugging")
 OUTER = ("viz", "panels", "course")
 

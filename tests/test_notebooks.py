@@ -6,6 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from labkit.text import COLUMNS
+
 LABS = Path(__file__).resolve().parent.parent / "labs"
 NOTEBOOKS = sorted(LABS.glob("*.ipynb"))
 
@@ -40,3 +42,17 @@ def test_notebook_runs_in_fast_mode(path, monkeypatch, tmp_path):
         for output in cell.outputs if output.output_type == "error"
     ]
     assert not errors
+    # JupyterLab breaks a printed line wider than the column anywhere, mid-number included
+    wide = [(index, line) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for output in cell.outputs for line in _printed(output).splitlines() if len(line) > COLUMNS + 5]
+    assert not wide, f"printed lines wider than the notebook column ({COLUMNS + 5} characters): {wide}"
+
+
+def _printed(output) -> str:
+    """The text a notebook shows as plain monospace: streams, and results with no richer form."""
+    if output.output_type == "stream":
+        return output.text
+    data = output.get("data", {})
+    if "text/plain" in data and not set(data) - {"text/plain"}:
+        return data["text/plain"]
+    return ""

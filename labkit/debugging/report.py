@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from labkit.text import fit
+
 __all__ = ["Check", "DoctorReport", "fail"]
 
 
@@ -63,7 +65,7 @@ class DoctorReport:
             lines.append(f"[{c.status.upper() if c.status == 'fail' else c.status}] {c.name}: {c.message}")
             if c.status in ("fail", "caution") and c.advice:
                 lines.append(f"       advice: {c.advice}")
-        return "\n".join(lines)
+        return fit("\n".join(lines), indent="    ")  # a notebook cuts longer lines mid-number
 
     def _repr_markdown_(self) -> str:
         icons = {"pass": "pass", "caution": "*caution*", "fail": "**FAIL**", "skip": "skip"}

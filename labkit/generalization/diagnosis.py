@@ -26,6 +26,7 @@ import numbers
 from dataclasses import dataclass
 
 from labkit.arguments import check_float, to_numpy
+from labkit.text import fit
 
 __all__ = [
     "Diagnosis", "diagnose", "larger_gap", "REGIMES", "UNDERFITTING_REMEDIES", "OVERFITTING_REMEDIES",
@@ -159,7 +160,7 @@ class Diagnosis:
         return f"{name}: training error {t}, validation error {v}, goal {g}"
 
     def __repr__(self) -> str:
-        return "\n".join([self.headline, *(f"  - {r}" for r in self.remedies)])
+        return fit("\n".join([self.headline, *(f"  - {r}" for r in self.remedies)]), indent="  ")
 
     def _repr_markdown_(self) -> str:
         return "\n".join([f"**{self.headline}**", "", *(f"- {r}" for r in self.remedies)])

@@ -15,6 +15,7 @@ import numpy as np
 from torch import nn
 
 from labkit.arguments import as_2d_float, check_choice, to_numpy
+from labkit.text import fit
 
 __all__ = ["Lockbox", "METRICS"]
 
@@ -70,9 +71,9 @@ class Lockbox:
     def _open(self) -> None:
         self._opened += 1
         if self._opened > 1:
-            warnings.warn(
+            warnings.warn(fit(
                 f"The test set has been used {self._opened} times; its score is no longer an unbiased "
-                "estimate of the error on new data (choices made after the first look were fitted to it)",
+                "estimate of the error on new data (choices made after the first look were fitted to it)"),
                 UserWarning, stacklevel=3)
 
     def unlock(self) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from labkit.arguments import check_bool, check_choice, check_float, check_int
 from labkit.gradients.monitor import Monitor, layer_gradient_norms
 from labkit.models import MLP
 from labkit.runtime import seeded
+from labkit.text import fit
 from labkit.train import FitOptions, iter_fit
 
 __all__ = ["ACTIVATION_CHOICES", "INIT_CHOICES", "MAX_DEPTH", "ACT_RANGE", "NetSettings", "GradientFlow",
@@ -130,7 +131,7 @@ class GradientFlow:
                 f"{self.grad_init[-2]:.2g} (last hidden), ratio {self.first_to_last:.2g}")
         if self.losses:
             text += f"; loss {self.losses[0]:.3g} -> {self.losses[-1]:.3g} in {len(self.losses)} steps"
-        return text
+        return fit(text, indent="  ")
 
     def __repr__(self) -> str:
         return f"GradientFlow({self.summary()})"
