@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from labkit.generalization.diagnosis import (
+from labkit.text import COLUMNS
     ABOUT_RIGHT_REMEDIES,
     BIAS_VARIANCE_TABLE,
     DIVERGED_REMEDIES,
@@ -109,7 +110,8 @@ def test_accepts_numpy_and_torch_scalars():
 
 def test_reprs_show_headline_and_remedies():
     d = diagnose(0.012, 0.21, goal_error=GOAL)
-    assert repr(d).splitlines()[0] == d.headline
+    assert repr(d).split("\n  - ")[0].split() == d.headline.split()  # wrapped to the column, words whole
+    assert all(len(line) <= COLUMNS for line in repr(d).splitlines())
     assert repr(d).count("\n  - ") == len(OVERFITTING_REMEDIES)
     md = d._repr_markdown_()
     assert md.startswith(f"**{d.headline}**") and md.count("\n- ") == len(OVERFITTING_REMEDIES)
