@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from labkit.generalization.diagnosis import (
-from labkit.text import COLUMNS
     ABOUT_RIGHT_REMEDIES,
     BIAS_VARIANCE_TABLE,
     DIVERGED_REMEDIES,
@@ -21,6 +20,7 @@ from labkit.text import COLUMNS
     diagnose,
     larger_gap,
 )
+from labkit.text import COLUMNS
 
 GOAL = 0.05
 
