@@ -147,20 +147,3 @@ def _wait_for(url, server, log_path, timeout=60):
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{log_path.read_text()[-3000:]}")
-
-
-@pytest.fixture
-def browser_page(tmp_path):
-    """A headless Chromium page (Playwright, Debian's browser: no download needed)."""
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=executable, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()

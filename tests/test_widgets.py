@@ -541,3 +541,22 @@ def test_drawing_takes_at_most_draw_share_of_a_run(fake_clock, monkeypatch):
     # at 15 frames a second, 40 ms frames would take 0.6 of the time; the share holds them to a quarter
     assert stats["drawing_s"] <= 0.25 * (epochs_s + stats["drawing_s"]) + 0.040
     assert stats["frames"] >= 8  # and still some frames: the curve is seen to move
+
+
+def test_finish_completes_a_scheduled_run_inside_the_cell_without_awaiting():
+    """A notebook cell calls panel.finish() instead of awaiting: Run All never leaves it marked running."""
+
+    async def cell():
+        panel = Playground(epochs=30, n_train=20)  # construction schedules a run on the loop
+        assert panel.running
+        panel.set_state({"width": 4})
+        panel.finish()  # no await: the run happens here
+        assert not panel.running and panel.last_error is None
+        assert panel.model.hidden[0].out_features == 4 and panel.history.epochs_run == 30
+        await asyncio.sleep(0)  # the superseded task, if it wakes, must not redo or undo anything
+        return panel
+
+    panel = asyncio.run(cell())
+    assert panel.history.stop_reason == "completed" and panel.settings().width == 4
+    panel.finish()  # nothing pending: a no-op
+    panel.close()

@@ -159,9 +159,23 @@ class LivePanel:
         return self._task is not None and not self._task.done()
 
     async def wait(self) -> None:
-        """Await the scheduled or running recompute, if any (for notebooks and tests)."""
+        """Await the scheduled or running recompute, if any (for tests and async code)."""
         while self.running:
             await asyncio.wait({self._task})
+
+    def finish(self) -> None:
+        """Finish the pending recompute now, in the calling cell, so ``result`` is ready on return.
+
+        For a notebook cell that reads the panel's result after creating it or calling
+        ``set_state``. A cell that *awaits* the panel instead (``await panel.wait()``) can stay
+        marked as running in JupyterLab after Run All: the kernel runs the following cells while
+        it awaits. This runs the same recompute without the event loop (the scheduled one is
+        superseded), and does nothing when no recompute is pending.
+        """
+        if self.running:
+            self._supersede()
+            self._task = None  # cancelled: it ends at its first await, a generation behind
+            self._drive_sync(self._generation)
 
     def refresh(self) -> None:
         """Recompute with the current values: now without an event loop, else one loop turn later."""
