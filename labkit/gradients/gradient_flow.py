@@ -130,7 +130,7 @@ class GradientFlow:
         text = (f"{' + '.join(parts)}: gradient norm at init {self.grad_init[0]:.2g} (first layer), "
                 f"{self.grad_init[-2]:.2g} (last hidden), ratio {self.first_to_last:.2g}")
         if self.losses:
-            text += f"; loss {self.losses[0]:.3g} -> {self.losses[-1]:.3g} in {len(self.losses)} steps"
+            text += f"; loss {self.losses[0]:.3g} to {self.losses[-1]:.3g} in {len(self.losses)} steps"
         return fit(text, indent="  ")
 
     def __repr__(self) -> str:
