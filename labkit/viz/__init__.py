@@ -6,6 +6,7 @@ Nothing here knows about widgets (that is :mod:`labkit.panels`) or trains anythi
 
 from __future__ import annotations
 
+from labkit.viz.backend import NO_IPYMPL, use_live_figures
 from labkit.viz.blitting import Blitter
 from labkit.viz.figures import plot_bias_variance, plot_boundary, plot_fit, plot_history, plot_learning_curve
 from labkit.viz.gradient_flow import GradientFlowView
@@ -43,6 +44,7 @@ from labkit.viz.sweeps import BiasVarianceView, EnsembleView
 from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
 
 __all__ = [
+    "NO_IPYMPL", "use_live_figures",
     "Banner", "BiasVarianceView", "Blitter", "BoundaryView", "COLUMN_INCHES", "COLUMN_PX", "CVD_MATRICES",
     "CYCLE", "DPI", "EnsembleView", "FitView", "GradientFlowView", "HEATMAP", "LEVELS", "LINESTYLES",
     "LossView", "MARKERS", "MIN_PANEL_INCHES", "MODEL", "PALETTE", "TOOLBAR_PX", "TRAIN", "TRUTH", "VAL",
