@@ -2,8 +2,8 @@
 
 For each lab: Run All in a real JupyterLab (headless Chromium), then no error output; no
 figure, canvas or panel wider than the notebook column; every live panel repaints after
-one key press on its first slider, and the slider's readout matches the value the kernel
-holds. Lab 01 is then saved, its kernel shut down and the notebook reopened: the saved
+one key press on its first slider (or the next option of its menu), and the control shows
+the value the kernel holds. Lab 01 is then saved, its kernel shut down and the notebook reopened: the saved
 widget state must show pictures, not "Error displaying widget: model not found". These
 tests replace the earlier per-lab browser tests (Labs 00, 01, 03), which they cover.
 """
@@ -62,12 +62,12 @@ KERNEL_PRINT = """async code => {
     return text;
 }"""
 
-SLIDER_VALUES = """
+CONTROL_VALUES = """
 import json, ipywidgets
 from ipywidgets.widgets.widget import _instances
 W = ipywidgets
-sliders = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.SelectionSlider)
-print(json.dumps([[w.description, w.label if isinstance(w, ipywidgets.SelectionSlider) else w.value]
+sliders = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.SelectionSlider, W.Dropdown)
+print(json.dumps([[w.description, w.label if isinstance(w, (W.SelectionSlider, W.Dropdown)) else w.value]
                   for w in list(_instances.values()) if isinstance(w, sliders)], default=str))
 """
 
@@ -114,34 +114,47 @@ def _same(shown: str, held) -> bool:
         number = float(re.sub(r"[^0-9eE.+-]", "", shown))
         return abs(number - float(held)) <= 0.02 * abs(float(held)) + 1e-12
     except ValueError:
-        return shown.strip() == str(held).strip()
+        return shown.split() == str(held).split()  # the browser shows spaces as no-break spaces
 
 
 def _check_panels(page):
-    panels = page.locator(".jp-OutputArea-output", has=page.locator(".widget-hslider"))
+    """Each panel (an output with a picture and a control): one key press on its first slider,
+    or the next option of its first menu where it has no slider; then repaint and values."""
+    panels = page.locator(".jp-OutputArea-output",
+                          has=page.locator(".widget-hslider, .widget-dropdown select"))
     checked = 0
     for i in range(panels.count()):
         panel = panels.nth(i)
         if not panel.locator(".jupyter-matplotlib-canvas-div canvas, .widget-image").count():
-            continue  # a slider without a picture (an exercise's control): nothing to repaint
+            continue  # a control without a picture (an exercise's control): nothing to repaint
         panel.scroll_into_view_if_needed()
-        slider = panel.locator(".widget-hslider").first
-        label = slider.locator(".widget-label").first.inner_text().strip()
         before = _picture(panel)
-        handle = slider.locator(".noUi-handle").first
-        handle.focus()
-        handle.press("ArrowRight")
+        if panel.locator(".widget-hslider").count():
+            control = panel.locator(".widget-hslider").first
+            handle = control.locator(".noUi-handle").first
+            handle.focus()
+            handle.press("ArrowRight")
+            readout = control.locator(".widget-readout").first
+        else:
+            control = panel.locator(".widget-dropdown").first
+            menu = control.locator("select").first
+            options = menu.locator("option").all_inner_texts()
+            menu.select_option(label=options[(options.index(menu.evaluate(
+                "s => s.options[s.selectedIndex].text")) + 1) % len(options)])
+            readout = None
+        label = control.locator(".widget-label").first.inner_text().strip()
         page.wait_for_function(
             """([panel, before]) => {
                 const c = panel.querySelector('.jupyter-matplotlib-canvas-div canvas');
                 return (c ? c.toDataURL() : panel.querySelector('.widget-image').src) !== before;
             }""", arg=[panel.element_handle(), before], timeout=60_000, polling=200)
         page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=120_000)
-        shown = slider.locator(".widget-readout").first.inner_text()
-        held = [value for name, value in json.loads(page.evaluate(KERNEL_PRINT, SLIDER_VALUES))
+        shown = readout.inner_text() if readout is not None else control.locator("select").first.evaluate(
+            "s => s.options[s.selectedIndex].text")
+        held = [value for name, value in json.loads(page.evaluate(KERNEL_PRINT, CONTROL_VALUES))
                 if name.strip() == label or not label]  # a label kept beside the slider: match values
         assert any(_same(shown, value) for value in held), (
-            f"slider {label!r} reads {shown!r} in the browser; the kernel holds {held}")
+            f"control {label!r} reads {shown!r} in the browser; the kernel holds {held}")
         checked += 1
     return checked
 
