@@ -265,7 +265,7 @@ await panel.wait()
 
 KERNEL_RETRAINS = """\
 for i in range({start}, {stop}):
-    panel.controls["seed"].value = i
+    panel.controls["random_state"].value = i
     await panel.wait()
 assert panel.last_error is None, panel.last_error
 """
