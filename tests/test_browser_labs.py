@@ -122,7 +122,6 @@ def _check_panels(page):
     or the next option of its first menu where it has no slider; then repaint and values."""
     panels = page.locator(".jp-OutputArea-output",
                           has=page.locator(".widget-hslider, .widget-dropdown select"))
-    checked = 0
     for i in range(panels.count()):
         panel = panels.nth(i)
         if not panel.locator(".jupyter-matplotlib-canvas-div canvas, .widget-image").count():
@@ -155,8 +154,6 @@ def _check_panels(page):
                 if name.strip() == label or not label]  # a label kept beside the slider: match values
         assert any(_same(shown, value) for value in held), (
             f"control {label!r} reads {shown!r} in the browser; the kernel holds {held}")
-        checked += 1
-    return checked
 
 
 REOPENED = "01_underfitting_overfitting.ipynb"  # saved, its kernel shut down, reopened

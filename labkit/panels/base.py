@@ -175,6 +175,7 @@ class LivePanel:
         if self.running:
             self._supersede()
             self._task = None  # cancelled: it ends at its first await, a generation behind
+            self._show_busy()
             self._drive_sync(self._generation)
 
     def refresh(self) -> None:
@@ -224,7 +225,6 @@ class LivePanel:
 
     def _run(self, generation: int):
         """One recompute: compute, then (if still current) show, describe and render."""
-        self.status.value = html.escape(self._busy_text)
         start = self.clock()
         values = self.state()
         result = yield from self._computing(values)

@@ -82,7 +82,6 @@ class MonitorPanel(LivePanel):
     def _run(self, generation: int):
         """One run as a generator: each ``yield`` is a point where a newer run may take over."""
         settings = self.settings()
-        self.status.value = self._busy_text  # (refresh showed it already, when the change came in)
         reference = self._reference(settings)
         last_frame = -np.inf
         for result in iter_measure(settings, steps=self.steps, lr=self.lr, width=self.width):
