@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import torch
 
 from labkit.arguments import check_choice, check_float, check_int
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "UNITS", "RangeSchedule", "check_schedule", "make_optimizer",
-           "make_scheduler"]
+           "make_scheduler", "schedule_factors"]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
 SCHEDULES = ("step", "cosine", "exponential")
@@ -129,3 +130,27 @@ def make_scheduler(schedule, optimizer, *, epochs: int, steps_per_epoch: int = 1
     if schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=T)
     return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.01 ** (1 / T))  # "exponential"
+
+
+def schedule_factors(schedule, n_steps: int) -> np.ndarray:
+    """The factor of the base rate at ``t = 0 .. n_steps - 1`` under ``schedule``, shape (n_steps,).
+
+    ``schedule`` is None (all ones), a name in SCHEDULES or a function ``t -> factor``, over
+    a run of ``n_steps`` units (epochs or steps: whatever the schedule counts). The factors
+    come from stepping the very scheduler :func:`make_scheduler` builds, on a throwaway
+    optimizer, so they match training exactly. Raises ValueError for a schedule that needs
+    the loss to decide (none yet), TypeError/ValueError for a bad schedule or ``n_steps``.
+    """
+    schedule = check_schedule("schedule", schedule)
+    n_steps = check_int("n_steps", n_steps, min_value=1)
+    if schedule is None:
+        return np.ones(n_steps)
+    base = schedule.start_lr if isinstance(schedule, RangeSchedule) else 1.0  # it checks the rate
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base)
+    scheduler = make_scheduler(schedule, optimizer, epochs=n_steps, per="epoch")
+    factors = np.empty(n_steps)
+    for t in range(n_steps):
+        factors[t] = optimizer.param_groups[0]["lr"] / base
+        optimizer.step()  # no gradient: nothing moves, but torch expects a step before the scheduler's
+        scheduler.step()
+    return factors

@@ -132,3 +132,24 @@ def test_make_optimizer_builds_each_by_name(name):
     if expected is torch.optim.SGD:
         momentum = 0.0 if name == "sgd" else 0.9
         assert (group["momentum"], group["nesterov"]) == (momentum, name == "nesterov")
+
+
+@pytest.mark.parametrize("schedule", [None, "step", "cosine", "exponential", lambda t: 1 / (1 + t),
+                                      RangeSchedule(start_lr=1e-4, end_lr=1e-1, steps=7)])
+def test_schedule_factors_are_the_rates_training_uses_divided_by_the_base_rate(schedule):
+    from labkit.optim import schedule_factors
+    lr = schedule.start_lr if isinstance(schedule, RangeSchedule) else 0.3
+    expected = (np.full(12, lr) if schedule is None
+                else rates(schedule, epochs=4, steps_per_epoch=3, per="step", lr=lr)) / lr
+    factors = schedule_factors(schedule, 12)
+    assert factors.shape == (12,)
+    np.testing.assert_allclose(factors, expected, rtol=1e-12)
+    assert factors[0] == pytest.approx(1.0)
+
+
+def test_schedule_factors_name_bad_arguments():
+    from labkit.optim import schedule_factors
+    with pytest.raises(ValueError, match="n_steps"):
+        schedule_factors("cosine", 0)
+    with pytest.raises(ValueError, match="schedule"):
+        schedule_factors("cosin", 10)
