@@ -21,7 +21,9 @@ import torch
 from torch import nn
 
 from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_random_state, to_numpy
+from labkit.batched_optim import BATCHED_OPTIMIZERS, BatchedOptimizer
 from labkit.models import ACTIVATIONS, MLP
+from labkit.optim import UNITS, check_schedule, schedule_factors
 
 __all__ = ["BatchedMLP", "BatchedHistory", "fit_batched", "predict_batched",
            "train_mlps", "mse_per_model"]
@@ -216,43 +218,6 @@ def _backward(layers, grads, x, saved, d, act, buffer):
                 d = torch.autograd.grad(act(z), z, d)[0]
 
 
-class _Update:
-    """One optimizer step on theta, the (K, P) tensor of all parameters (row k: model k).
-
-    torch.optim takes one learning rate per parameter group, and a group holds whole
-    tensors, so one tensor holding K models cannot get K rates. But an Adam step is
-    proportional to lr: torch.optim.Adam with lr=1 (its fused kernel, one pass) writes
-    each parameter's unit step into a zeroed tensor ``delta``, and row k is scaled by
-    lr[k]. That is torch.optim.Adam's own math (betas 0.9/0.999, eps 1e-8, bias
-    correction) with K learning rates; the same math written out in whole-tensor ops
-    takes nine passes over theta and measured several times slower. SGD is
-    theta -= lr * grad. Weight decay is L2 added to the gradient, as torch.optim does.
-    """
-
-    def __init__(self, theta, lr, weight_decay, optimizer):
-        self.theta = theta
-        self.lr = theta.new_tensor(lr)[:, None]  # (K, 1)
-        self.decay = theta.new_tensor(weight_decay)[:, None] if any(weight_decay) else None
-        self.scale = torch.empty_like(self.lr)
-        self.adam = None
-        if optimizer == "adam":
-            self.delta = torch.zeros_like(theta, requires_grad=True)
-            fused = True if theta.device.type in ("cpu", "cuda") else None
-            self.adam = torch.optim.Adam([self.delta], lr=1.0, fused=fused)
-
-    def __call__(self, grad, alive):
-        if self.decay is not None:
-            grad.addcmul_(self.theta, self.decay)  # + weight_decay[k] * theta, row by row
-        torch.mul(self.lr, alive[:, None], out=self.scale)  # (K, 1); 0 freezes a diverged model
-        if self.adam is None:
-            self.theta.addcmul_(grad.nan_to_num_(0.0, 0.0, 0.0), self.scale, value=-1.0)
-            return
-        self.delta.grad = grad
-        self.delta.zero_()
-        self.adam.step()  # delta = -(Adam's step for lr = 1); NaN only in diverged rows
-        self.theta.addcmul_(self.delta.nan_to_num_(0.0, 0.0, 0.0), self.scale)
-
-
 def _views(flat, layers):
     """(W, b) views shaped like ``layers`` into the columns of a (K, P) tensor."""
     views, start = [], 0
@@ -265,18 +230,26 @@ def _views(flat, layers):
     return views
 
 
-def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0, optimizer="adam",
-                batch_size=None, random_state=None):
+def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, momentum=0.9, weight_decay=0.0,
+                optimizer="adam", schedule=None, schedule_per="epoch", batch_size=None, random_state=None):
     """Train all K models of a BatchedMLP at once on mean squared error; return a BatchedHistory.
 
     ``train`` and ``val`` are ``(X, y)`` pairs: X is (N, in) shared by all models or
     (K, N, in) one set per model (resamples); y is (N,), (N, out), (K, N) or (K, N, out).
-    ``lr`` and ``weight_decay`` are one number for all models or one per model (a sweep).
-    ``batch_size=None`` trains on the full batch; mini-batches follow one shuffled order,
-    the same for every model, drawn as :func:`labkit.train.fit` draws it. The train loss
-    of an epoch is the mean of its batch losses, each taken just before its update; the
-    val loss is taken after the epoch. A model whose loss or gradient turns NaN or Inf
-    is frozen and reported in ``diverged_at``; the others train on, untouched.
+    ``lr``, ``momentum`` and ``weight_decay`` are one number for all models or one per
+    model (a sweep). ``optimizer`` is one of "sgd", "momentum", "nesterov", "adam", "adamw"
+    with torch.optim's update rules (momentum is used by "momentum" and "nesterov" only,
+    as :func:`labkit.train.fit` does). ``schedule`` is None, a name or a function
+    t -> factor as :func:`labkit.train.fit` takes, or a list of one per model; it counts
+    ``schedule_per`` units ("epoch" or "step"). ``batch_size=None`` trains on the full
+    batch; mini-batches follow one shuffled order, the same for every model, drawn as
+    :func:`labkit.train.fit` draws it. So model k trains as ``fit`` would train it alone
+    with its own hyperparameters (tests/test_batched.py holds this to rtol 1e-4).
+
+    The train loss of an epoch is the mean of its batch losses, each taken just before
+    its update; the val loss is taken after the epoch. A model whose loss or gradient
+    turns NaN or Inf is frozen and reported in ``diverged_at``; the others train on,
+    untouched. Raises ValueError/TypeError naming a bad argument.
     """
     _check_model(model)
     K = model.n_models
@@ -284,10 +257,17 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
     X_val, y_val = _check_data("val", val, model) if val is not None else (None, None)
     epochs = check_int("epochs", epochs, min_value=1)
     lrs = _per_model("lr", lr, K, strict_min=True)
+    momenta = _per_model("momentum", momentum, K, strict_min=False, max_value=1.0)
     decays = _per_model("weight_decay", weight_decay, K, strict_min=False)
-    optimizer = check_choice("optimizer", optimizer, ["adam", "sgd"])
+    optimizer = check_choice("optimizer", optimizer, BATCHED_OPTIMIZERS)
+    if optimizer in ("momentum", "nesterov") and min(momenta) == 0:
+        raise ValueError(f"optimizer={optimizer!r} needs momentum > 0 for every model, got {momentum!r}")
+    schedule_per = check_choice("schedule_per", schedule_per, UNITS)
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, min_value=1)
+    n_batches = 1 if batch_size is None else math.ceil(X.shape[1] / batch_size)
+    units = epochs * n_batches if schedule_per == "step" else epochs
+    factors = _schedule_table(schedule, K, units)  # (units, K)
     shuffler = torch.Generator().manual_seed(int(check_random_state("random_state", random_state)
                                                  .integers(2**63 - 1)))
     layers = model._layers()
@@ -295,12 +275,14 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
     theta = torch.cat([p.detach().reshape(K, -1) for pair in layers for p in pair], dim=1)
     grad = torch.zeros_like(theta)
     weights, grads, buffer = _views(theta, layers), _views(grad, layers), _buffers(theta)
-    update = _Update(theta, lrs, decays, optimizer)
+    update = BatchedOptimizer(theta, name=optimizer, lr=lrs, momentum=momenta, weight_decay=decays,
+                              factors=factors)
     train_log = theta.new_empty(epochs, K)  # stays a tensor: no .item() (a GPU sync) per step
     val_log = theta.new_empty(epochs, K) if val is not None else None
     alive = torch.ones(K, dtype=torch.bool, device=theta.device)
     alive_log = torch.empty(epochs, K, dtype=torch.bool, device=theta.device)
-    n = X.shape[1]
+    epoch_lr = np.empty((epochs, K))
+    n, step = X.shape[1], 0
     start = time.perf_counter()
     try:
         with torch.no_grad():
@@ -310,6 +292,7 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
                 else:
                     batches = torch.randperm(n, generator=shuffler).to(theta.device).split(batch_size)
                 train_log[epoch] = 0.0
+                epoch_lr[epoch] = update.rates(epoch if schedule_per == "epoch" else step).cpu().numpy()
                 for rows in batches:
                     xb, yb = X[:, rows], y[:, rows]
                     residual, saved = _forward(weights, xb, model.act, buffer)
@@ -318,7 +301,8 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
                     d = residual.mul_(2 / residual[0].numel())  # d(loss)/d(output)
                     _backward(weights, grads, xb, saved, d, model.act, buffer)
                     alive.logical_and_(loss.isfinite()).logical_and_(grad.sum(dim=1).isfinite())
-                    update(grad, alive)
+                    update.step(grad, alive, epoch if schedule_per == "epoch" else step)
+                    step += 1
                     train_log[epoch].add_(loss, alpha=xb.shape[1] / n)
                 alive_log[epoch] = alive
                 if val is not None:
@@ -334,7 +318,8 @@ def fit_batched(model, train, val=None, *, epochs=200, lr=1e-3, weight_decay=0.0
         train_loss=train_log.cpu().double().numpy(),
         val_loss=None if val_log is None else val_log.cpu().double().numpy(),
         diverged_at=np.where(dead.any(axis=0), dead.argmax(axis=0), -1),
-        seconds=time.perf_counter() - start, lr=np.array(lrs), weight_decay=np.array(decays))
+        seconds=time.perf_counter() - start, lr=np.array(lrs), weight_decay=np.array(decays),
+        momentum=np.array(momenta), optimizer=optimizer, epoch_lr=epoch_lr)
 
 
 def predict_batched(model, X):
@@ -355,8 +340,11 @@ class BatchedHistory:
     val_loss: np.ndarray | None  # (epochs, K); None without val data
     diverged_at: np.ndarray  # (K,): first epoch with a NaN/Inf loss or gradient, -1 if none
     seconds: float
-    lr: np.ndarray  # (K,)
+    lr: np.ndarray  # (K,): the base rates
     weight_decay: np.ndarray  # (K,)
+    momentum: np.ndarray | None = None  # (K,); used by "momentum" and "nesterov"
+    optimizer: str = "adam"
+    epoch_lr: np.ndarray | None = None  # (epochs, K): the rate at each epoch's first step
 
     @property
     def final_train_loss(self) -> np.ndarray:
@@ -392,16 +380,29 @@ def _check_model(model):
         raise TypeError(f"model must be a BatchedMLP, got {type(model).__name__}")
 
 
-def _per_model(name, value, n_models, *, strict_min):
+def _per_model(name, value, n_models, *, strict_min, max_value=None):
     """One number for every model, or a sequence of one per model -> list of K floats."""
     if isinstance(value, (torch.Tensor, np.ndarray)):
         value = value.tolist()
+    limits = {"min_value": 0.0, "strict_min": strict_min, "max_value": max_value}
     if not isinstance(value, (list, tuple)):
-        return [check_float(name, value, min_value=0.0, strict_min=strict_min)] * n_models
+        return [check_float(name, value, **limits)] * n_models
     if len(value) != n_models:
         raise ValueError(f"{name} has {len(value)} values but there are {n_models} models (n_models); "
                          "give one number, or one per model")
-    return [check_float(f"{name}[{k}]", v, min_value=0.0, strict_min=strict_min) for k, v in enumerate(value)]
+    return [check_float(f"{name}[{k}]", v, **limits) for k, v in enumerate(value)]
+
+
+def _schedule_table(schedule, n_models, units):
+    """(units, K) factors of each model's base rate: one schedule for all, or a list of one per model."""
+    if isinstance(schedule, (list, tuple)):
+        if len(schedule) != n_models:
+            raise ValueError(f"schedule has {len(schedule)} entries but there are {n_models} models "
+                             "(n_models); give one schedule, or one per model")
+        checked = [check_schedule(f"schedule[{k}]", s) for k, s in enumerate(schedule)]
+        return np.stack([schedule_factors(s, units) for s in checked], axis=1)
+    column = schedule_factors(check_schedule("schedule", schedule), units)
+    return np.repeat(column[:, None], n_models, axis=1)
 
 
 def _stacked(name, value, n_models):

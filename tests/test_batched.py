@@ -111,6 +111,59 @@ def test_matches_labkit_train_fit(batch_size):
         np.testing.assert_allclose(history.train_loss[:, k], expected.train_loss, rtol=RTOL, atol=ATOL)
 
 
+PER_MODEL = {  # optimizer: (rates, momenta, decays, schedules), one entry per model
+    "sgd": ([1e-2, 3e-2, 5e-2, 1e-1], 0.9, [0.0, 1e-3, 1e-2, 1e-1], [None, "cosine", "step", "exponential"]),
+    "momentum": ([1e-3, 3e-3, 1e-2, 3e-2], [0.5, 0.9, 0.95, 0.8], [0.0, 1e-2, 0.0, 1e-3],
+                 ["cosine", None, lambda t: 0.97 ** t, "step"]),
+    "nesterov": ([3e-3, 1e-2, 1e-2, 2e-2], [0.9, 0.5, 0.99, 0.7], 1e-3, "cosine"),
+    "adamw": ([1e-3, 3e-3, 1e-2, 3e-2], 0.9, [0.0, 1e-1, 1e-2, 1.0], [None, "exponential", "cosine", None]),
+}
+
+
+@pytest.mark.parametrize("optimizer", sorted(PER_MODEL))
+def test_per_model_rate_momentum_decay_and_schedule_match_separate_fit_runs(optimizer):
+    """Model k of one batched run trains as labkit.train.fit trains it alone with its own settings."""
+    X, y = make_data(n=40)
+    models = make_mlps()
+    lrs, momenta, decays, schedules = PER_MODEL[optimizer]
+    history = fit_batched(BatchedMLP.from_models(models), (X, y), epochs=40, lr=lrs, momentum=momenta,
+                          weight_decay=decays, schedule=schedules, optimizer=optimizer, random_state=3)
+    for k, mlp in enumerate(models):
+        mine = [v[k] if isinstance(v, list) else v for v in (momenta, decays, schedules)]
+        alone = fit(mlp, (X, y), epochs=40, optimizer=optimizer, lr=lrs[k], momentum=mine[0],
+                    weight_decay=mine[1], schedule=mine[2], random_state=3)
+        np.testing.assert_allclose(history.train_loss[:, k], alone.train_loss, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(history.epoch_lr[:, k], alone.lr, rtol=1e-6)
+    assert history.optimizer == optimizer
+    assert (history.train_loss[-1] < history.train_loss[0]).all()
+
+
+def test_step_schedules_with_mini_batches_match_fit():
+    X, y = make_data(n=40)
+    models = make_mlps(n_models=2)
+    schedules = ["cosine", lambda t: 1.0 / (1 + t)]
+    history = fit_batched(BatchedMLP.from_models(models), (X, y), epochs=12, lr=0.05, momentum=0.9,
+                          optimizer="momentum", schedule=schedules, schedule_per="step", batch_size=16,
+                          random_state=1)
+    for k, mlp in enumerate(models):
+        alone = fit(mlp, (X, y), epochs=12, optimizer="momentum", lr=0.05, momentum=0.9, batch_size=16,
+                    schedule=schedules[k], schedule_per="step", random_state=1)
+        np.testing.assert_allclose(history.train_loss[:, k], alone.train_loss, rtol=RTOL, atol=ATOL)
+    assert history.epoch_lr[-1, 0] < 0.01 < history.epoch_lr[0, 0]  # cosine over 36 steps, not 12 epochs
+
+
+def test_momentum_changes_the_run_and_sgd_ignores_it():
+    X, y = make_data(n=30)
+    models = make_mlps(n_models=2)
+    mlps = [models[0], models[0]]
+    plain = fit_batched(BatchedMLP.from_models(mlps), (X, y), epochs=20, lr=0.05, momentum=[0.1, 0.9],
+                        optimizer="sgd")
+    np.testing.assert_array_equal(plain.train_loss[:, 0], plain.train_loss[:, 1])
+    heavy = fit_batched(BatchedMLP.from_models(mlps), (X, y), epochs=20, lr=0.05, momentum=[0.1, 0.9],
+                        optimizer="momentum")
+    assert not np.allclose(heavy.train_loss[:, 0], heavy.train_loss[:, 1], rtol=1e-3)
+
+
 def one_sgd_step_moves_by_minus_the_gradient(batched, X, y):
     """One SGD step with lr=1 moves each parameter by exactly minus its autograd gradient."""
     before = [p.detach().clone() for p in batched.parameters()]
@@ -271,6 +324,14 @@ GOOD = BatchedMLP(K, 1, 1, width=4, random_state=0)
     (lambda: fit_batched(GOOD, (X0, Y0), lr=[1e-3, -1.0, 1e-3, 1e-3]), ValueError, r"lr\[1\]"),
     (lambda: fit_batched(GOOD, (X0, Y0), lr="fast"), TypeError, "lr"),
     (lambda: fit_batched(GOOD, (X0, Y0), weight_decay=-1.0), ValueError, "weight_decay"),
+    (lambda: fit_batched(GOOD, (X0, Y0), momentum=1.5), ValueError, "momentum"),
+    (lambda: fit_batched(GOOD, (X0, Y0), momentum=[0.9, 0.9, 0.0, 0.9], optimizer="nesterov"), ValueError,
+     "momentum > 0"),
+    (lambda: fit_batched(GOOD, (X0, Y0), optimizer="lbfgs"), ValueError, "optimizer"),
+    (lambda: fit_batched(GOOD, (X0, Y0), schedule="warm"), ValueError, "schedule"),
+    (lambda: fit_batched(GOOD, (X0, Y0), schedule=["cosine"] * 3), ValueError, "schedule has 3"),
+    (lambda: fit_batched(GOOD, (X0, Y0), schedule=[None, None, 3, None]), TypeError, r"schedule\[2\]"),
+    (lambda: fit_batched(GOOD, (X0, Y0), schedule_per="batch"), ValueError, "schedule_per"),
     (lambda: fit_batched(GOOD, (X0, Y0), optimizer="rmsprop"), ValueError, "optimizer"),
     (lambda: fit_batched(GOOD, (X0, Y0), batch_size=0), ValueError, "batch_size"),
     (lambda: fit_batched(GOOD, (np.zeros((3, 10, 1)), Y0)), ValueError, "train X"),
