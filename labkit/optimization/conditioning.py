@@ -79,8 +79,8 @@ class Conditioning:
 
     def __repr__(self) -> str:
         values = ", ".join(f"{v:.3g}" for v in self.eigenvalues)
-        return (f"Conditioning(Hessian eigenvalues [{values}], condition number {self.condition:.3g}, "
-                f"largest usable GD rate 2/lambda_max = {self.max_lr:.3g})")
+        return (f"Conditioning(Hessian eigenvalues [{values}], condition number {self.condition:.3g},\n"
+                f"             largest usable GD rate 2/lambda_max = {self.max_lr:.3g})")
 
 
 def _design(X, fit_intercept: bool) -> np.ndarray:

@@ -229,11 +229,11 @@ class Trajectory:
 
 
 def _simulate(surface: Surface, groups: list, momentum: float, steps: int, start: np.ndarray):
-    """Run ``groups`` = [(function, lr (k, 1))] in lockstep from ``start`` (2,).
+    """Run ``groups`` = [(label, function, lr (k, 1))] in lockstep from ``start`` (2,).
 
     Returns paths (steps + 1, K, 2) and the step each diverged at (K,), -1 where it did not.
     """
-    sizes = [len(lr) for _, lr in groups]
+    sizes = [len(lr) for _, _, lr in groups]
     edges = np.cumsum([0, *sizes])
     W = np.tile(start, (edges[-1], 1))  # (K, 2)
     paths = np.full((steps + 1, len(W), 2), np.nan)
@@ -243,10 +243,10 @@ def _simulate(surface: Surface, groups: list, momentum: float, steps: int, start
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
             G = surface.grad(W)
-            for (fn, lr), state, a, b in zip(groups, states, edges[:-1], edges[1:], strict=True):
+            for (label, fn, lr), state, a, b in zip(groups, states, edges[:-1], edges[1:], strict=True):
                 new = np.asarray(fn(W[a:b], G[a:b], state, lr, momentum), dtype=np.float64)
                 if new.shape != (b - a, 2):
-                    raise ValueError(f"rule {getattr(fn, '__name__', fn)!r} returned shape {new.shape}; "
+                    raise ValueError(f"rule {label!r} returned shape {new.shape}; "
                                      f"it must return the new w, of the shape of w {(int(b - a), 2)}")
                 W[a:b] = new
             bad = surface.far(W) & (diverged < 0)
@@ -270,14 +270,21 @@ def _check_run(lr, momentum, steps, start, surface):
 
 def trajectories(surface: Surface, rules=("sgd", "momentum", "nesterov", "adam"), *, lr, momentum=0.9,
                  steps=200, start=None) -> list[Trajectory]:
-    """Several rules from one start, computed in lockstep; ``lr`` one number or {rule name: lr}."""
+    """Several rules from one start, computed in lockstep; ``lr`` one number or {rule: lr}.
+
+    ``rules``: names of :data:`RULES`, functions, or a dict {label: function or name}.
+    """
     momentum, steps, start = _check_run(lr, momentum, steps, start, surface)
     if isinstance(rules, (str, bytes)) or callable(rules):
         rules = [rules]
-    named = [_rule(r) for r in rules]
+    if isinstance(rules, dict):
+        named = [(str(label), _rule(r)[1]) for label, r in rules.items()]
+        rules = list(rules)
+    else:
+        named = [_rule(r) for r in rules]
     rates = [check_float("lr", lr[r] if isinstance(lr, dict) else lr, min_value=0.0, strict_min=True)
              for r in rules]
-    groups = [(fn, np.array([[rate]])) for (_, fn), rate in zip(named, rates, strict=True)]
+    groups = [(label, fn, np.array([[rate]])) for (label, fn), rate in zip(named, rates, strict=True)]
     paths, diverged = _simulate(surface, groups, momentum, steps, start)
     with np.errstate(all="ignore"):
         values = surface.value(paths)  # (steps + 1, R)
@@ -330,14 +337,14 @@ def largest_stable_lr(surface: Surface, rule="sgd", *, momentum=0.9, steps=200, 
     ends = np.geomspace(low, high, 2) if high > low else None
     if ends is None:
         raise ValueError(f"high must be greater than low = {low:g}, got {high!r}")
-    ok = _simulate(surface, [(fn, ends[:, None])], momentum, steps, start)[1] < 0
+    ok = _simulate(surface, [(label, fn, ends[:, None])], momentum, steps, start)[1] < 0
     if not ok[0] or ok[1]:
         which = "low" if not ok[0] else "high"
         raise ValueError(f"{which}={ends[int(which == 'high')]:g} must {'not ' * (which == 'low')}diverge "
                          f"for the bisection; choose a {'smaller' if which == 'low' else 'larger'} {which}")
     while high / low > 1 + rtol:
         grid = np.geomspace(low, high, n_grid + 2)[1:-1]
-        stable = _simulate(surface, [(fn, grid[:, None])], momentum, steps, start)[1] < 0
+        stable = _simulate(surface, [(label, fn, grid[:, None])], momentum, steps, start)[1] < 0
         first_bad = int(np.argmin(stable)) if not stable.all() else n_grid
         high = grid[first_bad] if first_bad < n_grid else high
         low = grid[first_bad - 1] if first_bad > 0 else low

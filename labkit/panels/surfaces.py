@@ -108,10 +108,8 @@ class SurfacePanel(LivePanel):
         names = list(values["show"])
         if not names:
             raise ValueError("no rule chosen: pick one or more in the rules list")
-        runs = trajectories(surface, [self.rules[n] for n in names], lr=values["lr"],
+        runs = trajectories(surface, {RULE_LABELS.get(n, n): self.rules[n] for n in names}, lr=values["lr"],
                             momentum=values["momentum"], steps=self.steps)
-        for run, name in zip(runs, names, strict=True):
-            run.rule = RULE_LABELS.get(name, name)
         return surface, runs, names
 
     def _show(self, result, values: dict) -> None:
