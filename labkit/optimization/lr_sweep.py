@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from labkit.arguments import check_choice, check_float, check_int, check_random_state
-from labkit.batched import BatchedMLP, fit_batched, mse_per_model
+from labkit.batched import BatchedMLP, fit_batched, mse_per_model, predict_batched
 from labkit.data import make_sine
 from labkit.models import ACTIVATIONS, MLP
 
-__all__ = ["LRSweepResult", "lr_sweep", "classify_rates", "default_problem", "make_network", "REGIONS"]
+__all__ = ["LRSweepResult", "lr_sweep", "classify_rates", "default_problem", "make_network", "REGIONS",
+           "RegimeRuns", "train_regimes"]
 
 REGIONS = ("too low", "good", "too high", "diverged")
 SWEEP_OPTIMIZERS = ("sgd", "adam")
@@ -170,7 +171,8 @@ def _check_seeds(seeds):
 
 
 def lr_sweep(train, val=None, *, rates, seeds, optimizer="sgd", epochs=300, width=32, depth=2,
-             activation="tanh", batch_size=None, good_factor=2.0, quantiles=(0.25, 0.75)) -> LRSweepResult:
+             activation="tanh", batch_size=None, good_factor=2.0, quantiles=(0.25, 0.75),
+             _keep=None) -> LRSweepResult:
     """Train one MLP per (rate, seed) on mean squared error, all at once; return an :class:`LRSweepResult`.
 
     ``train`` and ``val`` are ``(X, y)`` pairs (X (N, d), y (N,)). ``rates`` is increasing;
@@ -199,6 +201,8 @@ def lr_sweep(train, val=None, *, rates, seeds, optimizer="sgd", epochs=300, widt
     history = fit_batched(model, train, epochs=epochs, lr=np.repeat(rates, n_s), optimizer=optimizer,
                           batch_size=batch_size, random_state=0)
     seconds = time.perf_counter() - start
+    if _keep is not None:  # train_regimes wants the trained models too
+        _keep.append(model)
     curves = history.train_loss.T.reshape(n_r, n_s, epochs)
     start_loss = curves[0, :, 0]  # the loss of the initial weights (full batch), the same at every rate
     final = curves[:, :, -1]
@@ -213,3 +217,35 @@ def lr_sweep(train, val=None, *, rates, seeds, optimizer="sgd", epochs=300, widt
     return LRSweepResult(rates=rates, seeds=seeds, optimizer=optimizer, epochs=epochs, train_loss=train_loss,
                          val_loss=val_loss, start_loss=start_loss, diverged=diverged, curves=curves,
                          quantiles=quantiles, good_factor=good_factor, seconds=seconds)
+
+
+@dataclass(eq=False)
+class RegimeRuns:
+    """A few runs of one network at different rates: what the regimes panel draws."""
+
+    rates: np.ndarray  # (n,)
+    curves: np.ndarray  # (n, epochs): train MSE per epoch, NaN after a run diverged
+    predictions: np.ndarray  # (n, len(x)): each trained network at x (frozen before divergence)
+    final_loss: np.ndarray  # (n,): inf where diverged
+    diverged: np.ndarray  # (n,) bool, as lr_sweep decides it
+
+
+def train_regimes(train, rates, *, x, seed=0, optimizer="sgd", epochs=300, width=32, depth=2,
+                  activation="tanh") -> RegimeRuns:
+    """The network of ``seed`` trained at each rate of ``rates`` (any order), together; its fits at ``x``.
+
+    ``x`` is (m,) or (m, 1) for 1-D data. Uses :func:`lr_sweep` (one seed) and keeps the models.
+    """
+    rates = np.asarray(rates, dtype=float)
+    order = np.argsort(rates)
+    if rates.ndim != 1 or np.any(np.diff(rates[order]) == 0):
+        raise ValueError(f"rates must be a 1-D sequence of distinct positive numbers, got {rates!r:.80}")
+    models = []
+    result = lr_sweep(train, rates=rates[order], seeds=[seed], optimizer=optimizer, epochs=epochs,
+                      width=width,
+                      depth=depth, activation=activation, _keep=models)
+    back = np.argsort(order)
+    with np.errstate(over="ignore", invalid="ignore"):
+        predictions = predict_batched(models[0], np.asarray(x, dtype=float).reshape(-1, 1))[..., 0]
+    return RegimeRuns(rates=rates, curves=result.curves[back, 0], predictions=predictions[back],
+                      final_loss=result.train_loss[back, 0], diverged=result.diverged[back, 0])
