@@ -49,7 +49,9 @@ def _data(data) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _batch_sizes(batch_sizes, n: int) -> tuple[int, ...]:
-    """Sorted distinct ints from 1 to n (None means n, the full batch)."""
+    """Sorted distinct ints from 1 to n (None means n, the full batch); the default drops sizes over n."""
+    if batch_sizes is BATCH_SIZES:
+        batch_sizes = [b for b in BATCH_SIZES if b is None or b < n]
     if isinstance(batch_sizes, (str, bytes)) or not hasattr(batch_sizes, "__iter__"):
         raise TypeError(f"batch_sizes must be a list of batch sizes (None: full batch), got {batch_sizes!r}")
     sizes = [n if b is None else check_int(f"batch_sizes[{i}]", b, min_value=1, max_value=n)
@@ -283,7 +285,7 @@ class RateBatchSize:
         return "\n".join(lines)
 
 
-def rate_vs_batch_size(data, *, batch_sizes=(1, 4, 16, 64, None), rates=None, epochs=10, seeds=3,
+def rate_vs_batch_size(data, *, batch_sizes=BATCH_SIZES, rates=None, epochs=10, seeds=3,
                        optimizer="sgd", width=32, depth=2, random_state=0) -> RateBatchSize:
     """For each batch size, train every rate x seed as one batched computation for ``epochs`` epochs.
 
