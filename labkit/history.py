@@ -20,6 +20,9 @@ class History:
     """What a training run recorded: one entry per epoch, and ``step_loss``/``step_lr`` one per update step.
 
     ``lr`` is the rate each epoch started with, ``step_lr`` the rate each step used.
+    ``step_grad_norm`` is the gradient's total (L2) norm over the trained parameters at each
+    step, before any clipping; :func:`labkit.train.fit` fills it only when asked
+    (``record_grad_norm=True``) or when clipping, else it stays empty.
     ``stop_reason`` is ``"running"`` until the run ends, then one of ``"completed"``,
     ``"early_stopping"``, ``"diverged"`` (train loss became NaN or Inf) or ``"callback"``
     (a hook, ``on_step`` or ``on_epoch``, returned True). ``best_epoch`` has the lowest
@@ -39,6 +42,7 @@ class History:
     lr: list[float] = dataclasses.field(default_factory=list)
     step_loss: list[float] = dataclasses.field(default_factory=list)
     step_lr: list[float] = dataclasses.field(default_factory=list)
+    step_grad_norm: list[float] = dataclasses.field(default_factory=list)
 
     def __repr__(self) -> str:
         parts = [f"epochs={self.epochs_run}"]

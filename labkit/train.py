@@ -60,6 +60,8 @@ class FitOptions:
     l1: float = 0.0
     schedule: str | Callable[[int], float] | None = None
     schedule_per: str = "epoch"
+    clip_grad_norm: float | None = None
+    record_grad_norm: bool = False
     early_stopping: int | None = None
     on_step: Callable | None = None
     on_epoch: Callable | None = None
@@ -81,8 +83,13 @@ class FitOptions:
                    "l1": check_float("l1", self.l1, min_value=0.0),
                    "schedule": check_schedule("schedule", self.schedule),
                    "schedule_per": check_choice("schedule_per", self.schedule_per, UNITS),
+                   "clip_grad_norm": optional(check_float, "clip_grad_norm", min_value=0.0, strict_min=True),
+                   "record_grad_norm": check_bool("record_grad_norm", self.record_grad_norm),
                    "early_stopping": optional(check_int, "early_stopping", min_value=1),
                    "device": None if self.device is None else get_device(str(self.device))}
+        if checked["schedule"] == "plateau" and checked["schedule_per"] != "epoch":
+            raise ValueError("schedule='plateau' watches the loss once per epoch, so it needs "
+                             f"schedule_per='epoch', got {self.schedule_per!r}")
         if checked["optimizer"] in ("momentum", "nesterov") and checked["momentum"] == 0:
             raise ValueError(f"optimizer={self.optimizer!r} needs momentum > 0, got {self.momentum!r}")
         hooks = {"on_step": "(step, loss, model, optimizer)", "on_epoch": "(epoch, history, model)"}
@@ -245,6 +252,18 @@ def _batches(X, y, batch_size, generator):
     return ((X[i], y[i]) for i in order.split(batch_size))
 
 
+def _grad_norm(params: list, clip: float | None) -> torch.Tensor:
+    """The gradients' total L2 norm over ``params`` (a 0-d tensor), taken before clipping them to ``clip``.
+
+    Clipping is ``torch.nn.utils.clip_grad_norm_`` (Pascanu et al. 2013; Goodfellow et al.
+    2016, section 10.11.1): if the norm exceeds ``clip``, every gradient is scaled by
+    ``clip / norm``, so the step keeps its direction and its length is at most ``clip``.
+    """
+    if clip is not None:
+        return torch.nn.utils.clip_grad_norm_(params, clip)
+    return torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+
+
 def _train_scores(history: History, losses: list, sizes: list, correct, classify) -> tuple[float, float]:
     """The epoch's (loss, metric) from its steps' detached losses, which go to ``history.step_loss``."""
     values = [losses[0].item()] if len(losses) == 1 else torch.stack(losses).tolist()  # one device sync
@@ -308,6 +327,8 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
     scheduler = make_scheduler(o.schedule, optimizer, epochs=o.epochs, steps_per_epoch=steps_per_epoch,
                                per=o.schedule_per)
     step_scheduler, epoch_scheduler = (scheduler, None) if o.schedule_per == "step" else (None, scheduler)
+    on_loss = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)  # stepped with a loss
+    norm_needed = o.clip_grad_norm is not None or o.record_grad_norm  # a norm costs ~10-30% of a tiny step
     classify = task == "classification"
     loss_fn = F.cross_entropy if classify else F.mse_loss
     weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases
@@ -317,7 +338,7 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
     def loop():  # the run itself: a generator, so that the checks above raise at the call
         history, best_state, step = History(metric_name="accuracy" if classify else "rmse"), None, 0
         for epoch in range(o.epochs):
-            start, losses, sizes, correct, stopped = time.perf_counter(), [], [], 0, False
+            start, losses, sizes, norms, correct, stopped = time.perf_counter(), [], [], [], 0, False
             history.lr.append(optimizer.param_groups[0]["lr"])
             if not model.training:  # a hook may have left it in eval mode (train() costs 10 us: skip it)
                 model.train()
@@ -327,6 +348,8 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
                     loss = loss_fn(out, yb)
                     optimizer.zero_grad(set_to_none=True)
                     (loss + penalty() if penalty is not None else loss).backward()
+                    if norm_needed:
+                        norms.append(_grad_norm(params, o.clip_grad_norm))
                     history.step_lr.append(optimizer.param_groups[0]["lr"])
                     optimizer.step()
                     losses.append(loss.detach())  # a float only at the epoch's end: one device sync
@@ -340,6 +363,8 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
                     if step_scheduler is not None:
                         step_scheduler.step()
             train_loss, train_metric = _train_scores(history, losses, sizes, correct, classify)
+            if norms:
+                history.step_grad_norm.extend(torch.stack(norms).tolist())
             val_loss = val_metric = None
             if val is not None:
                 val_loss, val_metric = _measure(model, X_val, y_val, loss_fn, classify)
@@ -347,7 +372,9 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
                                      val_metric=val_metric)
             if best and o.early_stopping is not None:  # a copy: training changes the tensors in place
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            if epoch_scheduler is not None:
+            if on_loss:  # "plateau": the val loss if there is one, as best_epoch watches
+                epoch_scheduler.step(val_loss if val_loss is not None else train_loss)
+            elif epoch_scheduler is not None:
                 epoch_scheduler.step()
             history.seconds += time.perf_counter() - start
             reason = _stop_reason(history, o, stopped)
@@ -365,18 +392,28 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
 
 
 def fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optimizer="adam", lr=1e-3,
-        momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, schedule_per="epoch", early_stopping=None,
-        on_step=None, on_epoch=None, random_state=None, device=None) -> History:
+        momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, schedule_per="epoch", clip_grad_norm=None,
+        record_grad_norm=False, early_stopping=None, on_step=None, on_epoch=None, random_state=None,
+        device=None) -> History:
     """Train ``model`` on ``train`` = (X, y), validating on ``val`` if given; return its :class:`History`.
 
     ``task`` None infers it: integer labels mean classification (cross-entropy), else
     regression (MSE). ``batch_size`` None trains on the full batch. ``weight_decay`` is
     the optimizer's: an L2 term in the gradient for SGD and Adam, decoupled decay for
     AdamW. ``l1`` adds ``l1 * sum |w|`` over weight matrices (not biases) to the loss.
+    ``optimizer``: one of :data:`labkit.optim.OPTIMIZERS`; ``momentum`` is used by
+    "momentum", "nesterov" and "rmsprop" (torch's RMSprop momentum; 0 for plain RMSprop).
     ``schedule``: "step" halves the rate four times over the run, "cosine" anneals it to
-    0, "exponential" lowers it 100x, a function t -> factor multiplies ``lr`` (such as
-    :class:`labkit.optim.RangeSchedule`); ``schedule_per`` "epoch" or "step" says what t
-    counts and when the rate changes. ``early_stopping``: stop after that many epochs
+    0, "exponential" lowers it 100x, "plateau" halves it when the val loss (train loss
+    without val data) stops falling (torch's ReduceLROnPlateau, per epoch only), a
+    function t -> factor multiplies ``lr`` (such as :class:`labkit.optim.RangeSchedule`,
+    :class:`~labkit.optim.Warmup`, :class:`~labkit.optim.LinearThenExponential`);
+    ``schedule_per`` "epoch" or "step" says what t counts and when the rate changes.
+    ``clip_grad_norm``: if the gradient's total L2 norm over the trained parameters exceeds
+    it, scale the gradients down to that norm before each step (Pascanu et al. 2013).
+    The norm before clipping goes to ``history.step_grad_norm`` (one per step) when
+    clipping or with ``record_grad_norm=True``; else that list stays empty, since the
+    norm costs 10-30% of a tiny model's step. ``early_stopping``: stop after that many epochs
     without a lower val loss, and put the best epoch's weights back into ``model``
     (whatever ends the run). ``on_step(step, loss, model, optimizer)`` runs after each
     update step, ``step`` counting from 0 over the run and ``loss`` the batch's loss before

@@ -101,7 +101,7 @@ def test_range_schedule_rejects_bad_arguments_by_name(kwargs, error, words):
 
 
 @pytest.mark.parametrize(("schedule", "kwargs", "error", "words"), [
-    ("linear", {}, ValueError, "schedule must be one of 'step', 'cosine', 'exponential'; got 'linear'"),
+    ("linear", {}, ValueError, "schedule must be one of 'step', 'cosine', 'exponential', 'plateau'; got 'linear'"),
     (0.5, {}, TypeError, "schedule must be None, one of .* or a function t -> factor, got 0.5"),
     ("step", {"per": "batch"}, ValueError, "per must be one of 'epoch', 'step'; got 'batch'"),
     ("step", {"epochs": 0}, ValueError, "epochs must be at least 1, got 0"),
@@ -127,8 +127,10 @@ def test_make_optimizer_builds_each_by_name(name):
     group = optimizer.param_groups[0]
     assert group["lr"] == 0.1 and group["weight_decay"] == 0.01
     expected = {"sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "nesterov": torch.optim.SGD,
-                "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name]
+                "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop}[name]
     assert type(optimizer) is expected
+    if name == "rmsprop":  # torch's RMSprop momentum, passed through
+        assert group["momentum"] == 0.9
     if expected is torch.optim.SGD:
         momentum = 0.0 if name == "sgd" else 0.9
         assert (group["momentum"], group["nesterov"]) == (momentum, name == "nesterov")

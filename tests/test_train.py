@@ -218,7 +218,7 @@ def test_a_per_epoch_schedule_keeps_the_rate_within_an_epoch():
     np.testing.assert_allclose(history.lr, [0.1, 0.05, 0.025])
 
 
-@pytest.mark.parametrize("name", SCHEDULES)
+@pytest.mark.parametrize("name", [s for s in SCHEDULES if s != "plateau"])  # plateau: per epoch only
 def test_named_schedules_mean_the_same_run_in_either_unit(name):
     X, y = line(50)
     runs = {per: fit(MLP(1, 1, width=4), (X, y), epochs=8, batch_size=10, lr=0.1, schedule=name,
@@ -469,7 +469,7 @@ BAD_CALLS = [  # (keyword arguments to fit, error type, words the message must c
     ({"epochs": 0}, ValueError, "epochs"),
     ({"epochs": 2.5}, TypeError, "epochs"),
     ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"optimizer": "rmsprop"}, ValueError, "optimizer"),
+    ({"optimizer": "rmsprob"}, ValueError, "optimizer"),
     ({"lr": 0}, ValueError, "lr"),
     ({"lr": "fast"}, TypeError, "lr"),
     ({"momentum": -0.1}, ValueError, "momentum"),
