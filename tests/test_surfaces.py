@@ -188,16 +188,18 @@ def test_panel_recomputes_on_a_slider_and_shows_a_bad_rule_in_its_status_line():
     assert np.array_equal(runs[1].path, runs[2].path)  # the lab's own momentum is labkit's
     assert len(panel._screen.value) > 1000 and "def _my_momentum" in panel.code.value
     counts = (len(panel.view.ax.lines), len(panel.view.ax.texts))
-    before = panel.view.lines[0].get_xdata().copy()
+    before, picture = panel.view.lines[0].get_xdata().copy(), panel._screen.value
+    panel.controls["lr"].value = 0.12  # the paths move, nothing else: a blitted frame, repainted
+    assert panel.runs == 2 and panel._screen.value != picture
+    assert not np.allclose(before, panel.view.lines[0].get_xdata(), equal_nan=True)
     panel.controls["lr"].value = 0.25  # above 2/L = 0.2: SGD diverges
-    assert panel.runs == 2 and not np.allclose(before, panel.view.lines[0].get_xdata(), equal_nan=True)
     assert "SGD diverges at step" in panel.status.value and "2/L = 0.200" in panel.status.value
     panel.controls["condition"].value = 100.0
     assert panel.result[0].curvature == pytest.approx(100.0)
     assert (len(panel.view.ax.lines), len(panel.view.ax.texts)) == counts
     panel.controls["surface"].value = "rosenbrock"
     assert panel.controls["lr"].value == pytest.approx(0.001) and panel.result[0].name == "rosenbrock"
-    assert panel.runs == 4 and panel.controls["condition"].disabled
+    assert panel.runs == 5 and panel.controls["condition"].disabled
     panel.close()
     broken = SurfacePanel(rules={"flat": _flat}, show=["sgd", "flat"])
     assert isinstance(broken.last_error, ValueError) and "rule &#x27;flat&#x27;" in broken.status.value

@@ -61,9 +61,13 @@ class Surface:
 
     def far(self, W) -> np.ndarray:
         """True where W (..., 2) is non-finite or more than ESCAPE box half-widths from the box's centre."""
+        centre, reach = self._escape
+        return ~(np.abs(W - centre) <= reach).all(axis=-1)  # NaN compares False: far
+
+    @property
+    def _escape(self) -> tuple[np.ndarray, np.ndarray]:
         centre = np.array([sum(self.xlim), sum(self.ylim)]) / 2
-        half = np.array([self.xlim[1] - self.xlim[0], self.ylim[1] - self.ylim[0]]) / 2
-        return ~(np.abs(W - centre) <= ESCAPE * half).all(axis=-1)  # NaN compares False: far
+        return centre, ESCAPE * np.array([self.xlim[1] - self.xlim[0], self.ylim[1] - self.ylim[0]]) / 2
 
     def __repr__(self) -> str:
         curvature = "unknown" if self.curvature is None else f"{self.curvature:.4g}"
@@ -240,21 +244,24 @@ def _simulate(surface: Surface, groups: list, momentum: float, steps: int, start
     paths[0] = W
     diverged = np.full(len(W), -1)
     states = [{} for _ in groups]
+    centre, reach = surface._escape
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            G = surface.grad(W)
+            G = surface.grad_fn(W)  # W is checked: skip the check of every step
             for (label, fn, lr), state, a, b in zip(groups, states, edges[:-1], edges[1:], strict=True):
                 new = np.asarray(fn(W[a:b], G[a:b], state, lr, momentum), dtype=np.float64)
                 if new.shape != (b - a, 2):
                     raise ValueError(f"rule {label!r} returned shape {new.shape}; "
                                      f"it must return the new w, of the shape of w {(int(b - a), 2)}")
                 W[a:b] = new
-            bad = surface.far(W) & (diverged < 0)
-            diverged[bad] = t
-            paths[t] = np.where(np.isfinite(W), W, np.nan)
-            W[diverged >= 0] = np.nan  # stopped: a diverged run stays NaN
-            if (diverged >= 0).all():
-                break
+            far = ~(np.abs(W - centre) <= reach).all(axis=-1)  # surface.far, inlined: NaN is far
+            paths[t] = W
+            if far.any():
+                diverged[far & (diverged < 0)] = t
+                paths[t][~np.isfinite(W)] = np.nan  # Inf is not drawn
+                W[far] = np.nan  # stopped: a diverged run stays NaN
+                if (diverged >= 0).all():
+                    break
     return paths, diverged
 
 

@@ -24,9 +24,11 @@ from labkit.optimization.surfaces import (
     trajectories,
     two_weight_network,
 )
-from labkit.panels.base import LivePanel, new_figure
+from labkit.panels.base import LivePanel, new_figure, png_bytes
+from labkit.viz.blitting import Blitter
 from labkit.viz.layout import COLUMN_INCHES
 from labkit.viz.surfaces import SurfaceView
+from labkit.viz.views import request_draw
 
 __all__ = ["SurfacePanel", "SURFACES"]
 
@@ -78,7 +80,9 @@ class SurfacePanel(LivePanel):
         self.figure.subplots_adjust(left=0.08, right=0.72, bottom=0.12, top=0.92)
         self.view = SurfaceView(self.figure.add_subplot(1, 1, 1), n_lines=5)
         self.code = widgets.HTML()
-        self._surfaces = {}
+        self._surfaces, self._scene, self._coded = {}, None, None
+        # a frame moves only the paths: blitted over a saved picture of contours, ticks and legend
+        self._blitter = Blitter(self.figure, [*self.view.lines, *self.view.ends, self.view.start])
         self._start(extra=(self.code,))
 
     def _on_surface(self, change) -> None:
@@ -114,8 +118,22 @@ class SurfacePanel(LivePanel):
 
     def _show(self, result, values: dict) -> None:
         surface, runs, names = result
-        self.view.update(surface, runs, note=_note(surface, values["momentum"]))
-        self.code.value = "".join(_source(self.rules[n]) for n in names)
+        note = _note(surface, values["momentum"])
+        self.view.update(surface, runs, note=note)
+        if (surface, note) != self._scene:  # new contours or text: the next picture is drawn in full
+            self._scene = (surface, note)
+            self._blitter.invalidate()
+        code = "".join(_source(self.rules[n]) for n in names) if names != self._coded else None
+        if code is not None:  # inspect.getsource reads files: only when the rules shown change
+            self.code.value, self._coded = code, names
+
+    def _render(self) -> None:
+        if isinstance(self._screen, widgets.Image):
+            if not self._blitter.frame():
+                self.figure.canvas.draw()  # which saves the background for the next frames
+            self._screen.value = png_bytes(self.figure.canvas)
+        else:
+            request_draw(self.figure)  # ipympl: a full draw when the browser asks
 
     def _describe(self, result) -> str:
         surface, runs, names = result

@@ -53,7 +53,7 @@ class SurfaceView:
         (self.minimum,) = ax.plot([], [], "*", color="black", ms=12, zorder=6, label="minimum")
         box = {"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "lw": 0}
         self.note = ax.text(0.98, 0.02, "", transform=ax.transAxes, va="bottom", ha="right", fontsize="small",
-                            zorder=7, bbox=box)
+                            zorder=2, bbox=box)  # below the paths, which a blitted frame redraws
         self.title = ax.set_title("", fontsize="medium")
         self._contours, self._surface, self._labels = None, None, None
 
