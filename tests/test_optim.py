@@ -9,7 +9,16 @@ import pytest
 import torch
 
 from labkit.models import MLP
-from labkit.optim import OPTIMIZERS, RangeSchedule, check_schedule, make_optimizer, make_scheduler
+from labkit.optim import (
+    OPTIMIZERS,
+    LinearThenExponential,
+    RangeSchedule,
+    Warmup,
+    check_schedule,
+    make_optimizer,
+    make_scheduler,
+    schedule_factors,
+)
 from labkit.train import fit
 
 
@@ -101,7 +110,8 @@ def test_range_schedule_rejects_bad_arguments_by_name(kwargs, error, words):
 
 
 @pytest.mark.parametrize(("schedule", "kwargs", "error", "words"), [
-    ("linear", {}, ValueError, "schedule must be one of 'step', 'cosine', 'exponential', 'plateau'; got 'linear'"),
+    ("linear", {}, ValueError,
+     "schedule must be one of 'step', 'cosine', 'exponential', 'plateau'; got 'linear'"),
     (0.5, {}, TypeError, "schedule must be None, one of .* or a function t -> factor, got 0.5"),
     ("step", {"per": "batch"}, ValueError, "per must be one of 'epoch', 'step'; got 'batch'"),
     ("step", {"epochs": 0}, ValueError, "epochs must be at least 1, got 0"),
@@ -139,7 +149,6 @@ def test_make_optimizer_builds_each_by_name(name):
 @pytest.mark.parametrize("schedule", [None, "step", "cosine", "exponential", lambda t: 1 / (1 + t),
                                       RangeSchedule(start_lr=1e-4, end_lr=1e-1, steps=7)])
 def test_schedule_factors_are_the_rates_training_uses_divided_by_the_base_rate(schedule):
-    from labkit.optim import schedule_factors
     lr = schedule.start_lr if isinstance(schedule, RangeSchedule) else 0.3
     expected = (np.full(12, lr) if schedule is None
                 else rates(schedule, epochs=4, steps_per_epoch=3, per="step", lr=lr)) / lr
@@ -150,8 +159,42 @@ def test_schedule_factors_are_the_rates_training_uses_divided_by_the_base_rate(s
 
 
 def test_schedule_factors_name_bad_arguments():
-    from labkit.optim import schedule_factors
     with pytest.raises(ValueError, match="n_steps"):
         schedule_factors("cosine", 0)
     with pytest.raises(ValueError, match="schedule"):
         schedule_factors("cosin", 10)
+
+
+def test_warmup_rises_linearly_then_does_what_then_says():
+    np.testing.assert_allclose(schedule_factors(Warmup(4), 7), [0.25, 0.5, 0.75, 1, 1, 1, 1])
+    cosine = Warmup(2, then="cosine", total=6)  # 4 units of cosine after 2 of warm-up
+    np.testing.assert_allclose([cosine(t) for t in range(7)], [0.5, 1, 1, (1 + math.cos(math.pi / 4)) / 2,
+                                                               0.5, (1 + math.cos(3 * math.pi / 4)) / 2, 0])
+    assert Warmup(2, then="exponential", total=12)(12) == pytest.approx(0.01)
+    assert [Warmup(1, then="step", total=9)(t) for t in (1, 2, 3, 8)] == [1, 1, 0.5, 0.125]
+    assert Warmup(3, then=lambda s: 0.5**s)(5) == 0.25  # a function's clock starts after the warm-up
+    assert repr(cosine) == "Warmup(steps=2, then='cosine', total=6)"
+
+
+def test_linear_then_exponential_reaches_the_floor_then_decays():
+    s = LinearThenExponential(4, floor=0.2, gamma=0.5)
+    np.testing.assert_allclose(schedule_factors(s, 7), [1, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05])
+    assert LinearThenExponential(3, floor=0.1, gamma=1.0)(50) == pytest.approx(0.1)
+    assert repr(s) == "LinearThenExponential(steps=4, floor=0.2, gamma=0.5)"
+
+
+@pytest.mark.parametrize(("make", "error", "words"), [
+    (lambda: Warmup(0), ValueError, "steps"),
+    (lambda: Warmup(3, then="linear"), ValueError, "then"),
+    (lambda: Warmup(3, then="cosine"), ValueError, "total"),
+    (lambda: Warmup(3, then="cosine", total=3), ValueError, "total"),
+    (lambda: Warmup(3, total=10), ValueError, "total"),
+    (lambda: LinearThenExponential(5, floor=0.0), ValueError, "floor"),
+    (lambda: LinearThenExponential(5, gamma=1.5), ValueError, "gamma"),
+    (lambda: schedule_factors("plateau", 10), ValueError, "plateau"),
+    (lambda: make_scheduler("plateau", torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1),
+                            epochs=5, per="step"), ValueError, "schedule_per"),
+])
+def test_new_schedules_reject_bad_arguments_by_name(make, error, words):
+    with pytest.raises(error, match=words):
+        make()

@@ -552,3 +552,70 @@ def test_predict_evaluate_and_fit_reject_x_that_gives_more_than_one_row_per_samp
                                              r"one row of outputs per sample.*e\.g\. shape \(30, 1\)"):
             call()
     assert predict(model, X.reshape(30, 1)).shape == (30, 1)
+
+
+# ---------------------------------------------------------------- clipping, gradient norms, plateau
+
+def _applied_norms():
+    """An on_step hook and the list it fills: the total norm of the gradients the step used."""
+    seen = []
+
+    def hook(step, loss, model, optimizer):  # runs after the step; .grad holds what it applied
+        seen.append(torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()])).item())
+    return hook, seen
+
+
+def test_the_recorded_norm_is_torchs_and_clipping_bounds_the_applied_gradient():
+    X, y = line(50)
+    start = MLP(1, 1, width=8)
+    hook, unclipped = _applied_norms()
+    free = fit(copy.deepcopy(start), (X, 10 * y), epochs=6, batch_size=10, lr=0.05, record_grad_norm=True,
+               on_step=hook, random_state=0)
+    np.testing.assert_allclose(free.step_grad_norm, unclipped, rtol=1e-5)  # pre-clip norm == torch's
+    clip = float(np.median(unclipped))
+    hook, applied = _applied_norms()
+    clipped = fit(copy.deepcopy(start), (X, 10 * y), epochs=6, batch_size=10, lr=0.05, clip_grad_norm=clip,
+                  on_step=hook, random_state=0)
+    assert len(clipped.step_grad_norm) == len(applied) == 30
+    np.testing.assert_allclose(applied, np.minimum(clipped.step_grad_norm, clip), rtol=1e-4)
+    assert clipped.step_grad_norm[0] == pytest.approx(free.step_grad_norm[0])  # same start, same batch
+    assert max(clipped.step_grad_norm) > clip  # some steps were clipped
+    assert fit(MLP(1, 1, width=4), line(), epochs=2).step_grad_norm == []  # not asked: not measured
+
+
+def test_plateau_halves_the_rate_after_a_flat_stretch_and_not_before():
+    X = np.linspace(-1, 1, 20)
+    flat = fit(MLP(1, 1, width=4, init="zeros"), (X, np.zeros(20)), epochs=40, optimizer="sgd", lr=0.1,
+               schedule="plateau")  # zero weights, zero targets: the loss is 0 and stays 0
+    patience = max(2, 40 // 20)
+    assert flat.lr[: patience + 2] == [0.1] * (patience + 2)  # best at epoch 0, then patience + 1 flat ones
+    assert flat.lr[patience + 2] == pytest.approx(0.05) and min(flat.lr) < 0.05
+    falling = fit(MLP(1, 1, width=8), line(), epochs=30, optimizer="sgd", lr=0.01, schedule="plateau",
+                  random_state=0)
+    assert all(a > b for a, b in zip(falling.train_loss, falling.train_loss[1:], strict=False))
+    assert set(falling.lr) == {0.01}  # a loss that keeps falling keeps the rate
+
+
+def test_plateau_watches_the_val_loss_when_there_is_one():
+    X = np.linspace(-1, 1, 20)
+    # the train loss falls every epoch; the val targets lie below, so the val loss rises: halve
+    history = fit(MLP(1, 1, width=8), line(), (X, -50 + 0 * X), epochs=30, optimizer="sgd", lr=0.01,
+                  schedule="plateau", random_state=0)
+    assert min(history.lr) < 0.01
+
+
+def test_rmsprop_trains():
+    history = fit(MLP(1, 1, width=8), line(), epochs=60, optimizer="rmsprop", lr=1e-2, momentum=0.0,
+                  random_state=0)
+    assert history.train_loss[-1] < 0.05 * history.train_loss[0]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), [
+    ({"clip_grad_norm": 0.0}, ValueError, "clip_grad_norm must be greater than 0"),
+    ({"clip_grad_norm": "1"}, TypeError, "clip_grad_norm must be a number"),
+    ({"record_grad_norm": "yes"}, TypeError, "record_grad_norm"),
+    ({"schedule": "plateau", "schedule_per": "step"}, ValueError, "schedule_per='epoch'"),
+])
+def test_new_options_are_checked_by_name(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        fit(MLP(1, 1, width=4), line(), epochs=2, **kwargs)
