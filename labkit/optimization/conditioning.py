@@ -98,7 +98,7 @@ def conditioning(X, *, fit_intercept=True) -> Conditioning:
     return Conditioning(eigenvalues, bool(fit_intercept))
 
 
-def linear_surface(X, y, *, margin=1.5) -> Surface:
+def linear_surface(X, y, *, margin=2.0) -> Surface:
     """The MSE of y ~ X w + b over the two weights, the bias held at its best value b*, as a Surface.
 
     Its Hessian is 2/n X^T X (the weights' block of :func:`conditioning`'s); the box spans

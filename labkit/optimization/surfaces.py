@@ -228,8 +228,8 @@ class Trajectory:
     def __repr__(self) -> str:
         how = (f"diverged at step {self.diverged_at}" if self.diverged_at is not None
                else f"final loss {self.values[-1]:.4g} at ({self.final[0]:.4g}, {self.final[1]:.4g})")
-        return f"Trajectory({self.rule}, lr={self.lr:.4g}, momentum={self.momentum:g}, " \
-               f"{len(self.path) - 1} steps: {how})"
+        uses = "" if self.rule in ("SGD", "Adam", "RMSprop") else f", momentum={self.momentum:g}"
+        return f"Trajectory({self.rule}, lr={self.lr:.4g}{uses}, {len(self.path) - 1} steps: {how})"
 
 
 def _simulate(surface: Surface, groups: list, momentum: float, steps: int, start: np.ndarray):
