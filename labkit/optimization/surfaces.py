@@ -29,9 +29,9 @@ import numpy as np
 from labkit.arguments import check_choice, check_float, check_int
 from labkit.data import make_sine
 
-__all__ = ["Surface", "quadratic", "rosenbrock", "two_weight_network", "sgd", "momentum", "nesterov", "adam",
-           "rmsprop", "RULES", "RULE_LABELS", "Trajectory", "trajectory", "trajectories", "StableRate",
-           "largest_stable_lr", "stability_threshold"]
+__all__ = ["Surface", "quadratic", "rosenbrock", "two_weight_network", "sgd_step", "momentum_step",
+           "nesterov_step", "adam_step", "rmsprop_step", "RULES", "RULE_LABELS", "Trajectory", "trajectory",
+           "trajectories", "StableRate", "largest_stable_lr", "stability_threshold"]
 
 ESCAPE = 10.0  # a run has diverged once it is this many box half-widths from the box's centre
 
@@ -152,24 +152,24 @@ def _start(start) -> tuple:
 
 # ------------------------------------------------------------ the update rules (torch.optim's conventions)
 
-def sgd(w, g, state, lr, momentum):
+def sgd_step(w, g, state, lr, momentum):
     """Plain gradient descent: w <- w - lr g (``momentum`` ignored)."""
     return w - lr * g
 
 
-def momentum(w, g, state, lr, momentum):
+def momentum_step(w, g, state, lr, momentum):
     """Heavy ball, torch.optim.SGD's convention: v <- momentum v + g; w <- w - lr v."""
     state["v"] = momentum * state.get("v", 0.0) + g
     return w - lr * state["v"]
 
 
-def nesterov(w, g, state, lr, momentum):
+def nesterov_step(w, g, state, lr, momentum):
     """Nesterov, torch's convention (``nesterov=True``): v <- momentum v + g; w <- w - lr (g + momentum v)."""
     state["v"] = momentum * state.get("v", 0.0) + g
     return w - lr * (g + momentum * state["v"])
 
 
-def adam(w, g, state, lr, momentum, betas=(0.9, 0.999), eps=1e-8):
+def adam_step(w, g, state, lr, momentum, betas=(0.9, 0.999), eps=1e-8):
     """Adam (Kingma and Ba 2015) with torch's defaults and bias correction (``momentum`` ignored)."""
     t = state["t"] = state.get("t", 0) + 1
     state["m"] = betas[0] * state.get("m", 0.0) + (1 - betas[0]) * g
@@ -178,7 +178,7 @@ def adam(w, g, state, lr, momentum, betas=(0.9, 0.999), eps=1e-8):
     return w - lr / (1 - betas[0] ** t) * state["m"] / denominator
 
 
-def rmsprop(w, g, state, lr, momentum, alpha=0.99, eps=1e-8):
+def rmsprop_step(w, g, state, lr, momentum, alpha=0.99, eps=1e-8):
     """RMSprop (Hinton's lecture 6e), torch's defaults (``momentum`` ignored).
 
     s <- alpha s + (1 - alpha) g^2; w <- w - lr g / (sqrt(s) + eps).
@@ -187,7 +187,8 @@ def rmsprop(w, g, state, lr, momentum, alpha=0.99, eps=1e-8):
     return w - lr * g / (np.sqrt(state["s"]) + eps)
 
 
-RULES = {"sgd": sgd, "momentum": momentum, "nesterov": nesterov, "adam": adam, "rmsprop": rmsprop}
+RULES = {"sgd": sgd_step, "momentum": momentum_step, "nesterov": nesterov_step, "adam": adam_step,
+         "rmsprop": rmsprop_step}
 RULE_LABELS = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov", "adam": "Adam",
                "rmsprop": "RMSprop"}
 
