@@ -28,10 +28,10 @@ from labkit.optim import OPTIMIZERS
 from labkit.optimization.surfaces import Surface
 from labkit.train import fit
 
-__all__ = ["make_hike", "FEATURES", "standardize", "Conditioning", "conditioning", "linear_surface",
+__all__ = ["make_hike", "HIKE_FEATURES", "standardize", "Conditioning", "conditioning", "linear_surface",
            "ScalingRun", "ScalingStudy", "compare_input_scaling", "compare_target_scaling"]
 
-FEATURES = ("distance (km)", "ascent (mm)")
+HIKE_FEATURES = ("distance (km)", "ascent (mm)")
 
 
 def make_hike(n_samples=200, *, noise=0.05, random_state=None):
