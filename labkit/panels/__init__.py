@@ -14,9 +14,13 @@ from labkit.panels.explorers import (
     LeakageExplorer,
 )
 from labkit.panels.gradient_flow import MonitorPanel
+from labkit.panels.learning_rate import REGIME_RATES, RegimesPanel
 from labkit.panels.playground import Playground
+from labkit.panels.surfaces import SURFACES, SurfacePanel
+from labkit.panels.update_ratio import PANEL_OPTIMIZERS, UpdateRatioPanel
 
 __all__ = [
     "ACTIVATION_CHOICES", "BiasVariancePanel", "ExtrapolationExplorer", "LeakageExplorer", "LivePanel",
     "MonitorPanel", "Playground",
+    "REGIME_RATES", "RegimesPanel", "SURFACES", "SurfacePanel", "PANEL_OPTIMIZERS", "UpdateRatioPanel",
 ]

@@ -7,6 +7,12 @@ Nothing here knows about widgets (that is :mod:`labkit.panels`) or trains anythi
 from __future__ import annotations
 
 from labkit.viz.backend import NO_IPYMPL, use_live_figures
+from labkit.viz.batch_size import (
+    plot_batch_size_curves,
+    plot_batch_sizes,
+    plot_gradient_noise,
+    plot_rate_vs_batch_size,
+)
 from labkit.viz.blitting import Blitter
 from labkit.viz.figures import plot_bias_variance, plot_boundary, plot_fit, plot_history, plot_learning_curve
 from labkit.viz.gradient_flow import GradientFlowView
@@ -22,6 +28,13 @@ from labkit.viz.layout import (
     pixel_width,
     subplots,
     tidy_canvas,
+)
+from labkit.viz.learning_rate import (
+    REGION_COLOURS,
+    RegimesView,
+    plot_range_test,
+    plot_range_test_beside_u_curve,
+    plot_u_curve,
 )
 from labkit.viz.palette import (
     CVD_MATRICES,
@@ -40,7 +53,10 @@ from labkit.viz.palette import (
     simulate_cvd,
 )
 from labkit.viz.scales import log_axis_suits
+from labkit.viz.schedules import plot_clipping, plot_schedules, plot_thresholds
+from labkit.viz.surfaces import SurfaceView, contour_levels, plot_surface
 from labkit.viz.sweeps import BiasVarianceView, EnsembleView
+from labkit.viz.update_ratio import UpdateRatioView, plot_update_ratios
 from labkit.viz.views import Banner, BoundaryView, FitView, LossView, request_draw
 
 __all__ = [
@@ -51,4 +67,8 @@ __all__ = [
     "figure_size", "grid_shape", "legend_outside", "log_axis_suits", "pixel_width", "plot_bias_variance",
     "plot_boundary", "plot_fit", "plot_history", "plot_learning_curve", "prop_cycle", "request_draw",
     "series_style", "simulate_cvd", "subplots", "tidy_canvas",
+    "plot_batch_size_curves", "plot_batch_sizes", "plot_gradient_noise", "plot_rate_vs_batch_size",
+    "REGION_COLOURS", "RegimesView", "plot_range_test", "plot_range_test_beside_u_curve",
+    "plot_u_curve", "plot_clipping", "plot_schedules", "plot_thresholds", "SurfaceView",
+    "contour_levels", "plot_surface", "UpdateRatioView", "plot_update_ratios",
 ]
