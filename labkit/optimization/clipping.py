@@ -40,8 +40,8 @@ def spiky_data(n_samples: int = 200, *, n_outliers: int = 4, outlier_value: floa
                random_state=None) -> tuple:
     """((X, y), (X_val, y_val)): sine data, ``n_outliers`` train targets set to +-``outlier_value``.
 
-    X has shape (n_samples,), y too; the val set is clean (no outliers), so its loss says
-    how well the sine was learnt (about ``noise ** 2`` at best).
+    X has shape (n_samples, 1) and y (n_samples,), as make_sine gives; the val set is clean
+    (no outliers), so its loss says how well the sine was learnt (about ``noise ** 2`` at best).
     """
     n_samples = check_int("n_samples", n_samples, min_value=8)
     n_outliers = check_int("n_outliers", n_outliers, min_value=0, max_value=n_samples)
