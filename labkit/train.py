@@ -328,7 +328,7 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
                                per=o.schedule_per)
     step_scheduler, epoch_scheduler = (scheduler, None) if o.schedule_per == "step" else (None, scheduler)
     on_loss = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)  # stepped with a loss
-    norm_needed = o.clip_grad_norm is not None or o.record_grad_norm  # a norm costs ~10-30% of a tiny step
+    norm_needed = o.clip_grad_norm is not None or o.record_grad_norm  # a norm costs 10-20% of a tiny step
     classify = task == "classification"
     loss_fn = F.cross_entropy if classify else F.mse_loss
     weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases
@@ -410,15 +410,16 @@ def fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optim
     :class:`~labkit.optim.Warmup`, :class:`~labkit.optim.LinearThenExponential`);
     ``schedule_per`` "epoch" or "step" says what t counts and when the rate changes.
     ``clip_grad_norm``: if the gradient's total L2 norm over the trained parameters exceeds
-    it, scale the gradients down to that norm before each step (Pascanu et al. 2013).
-    The norm before clipping goes to ``history.step_grad_norm`` (one per step) when
-    clipping or with ``record_grad_norm=True``; else that list stays empty, since the
-    norm costs 10-30% of a tiny model's step. ``early_stopping``: stop after that many epochs
-    without a lower val loss, and put the best epoch's weights back into ``model``
-    (whatever ends the run). ``on_step(step, loss, model, optimizer)`` runs after each
-    update step, ``step`` counting from 0 over the run and ``loss`` the batch's loss before
-    the update, as a float (``history.step_loss[step]``); ``on_epoch(epoch, history, model)``
-    runs after each epoch. A hook returning True stops the run there (stop reason "callback").
+    it, scale the gradients down to that norm before each step (Pascanu et al. 2013;
+    ``on_step`` then sees the clipped ``.grad``). The norm before clipping goes to
+    ``history.step_grad_norm`` (one per step) when clipping or with
+    ``record_grad_norm=True``; else that list stays empty, since the norm costs 10-20% of
+    a tiny model's step. ``early_stopping``: stop after that many epochs without a lower
+    val loss, and put the best epoch's weights back into ``model`` (whatever ends the run).
+    ``on_step(step, loss, model, optimizer)`` runs after each update step, ``step``
+    counting from 0 over the run and ``loss`` the batch's loss before the update, as a
+    float (``history.step_loss[step]``); ``on_epoch(epoch, history, model)`` runs after
+    each epoch. A hook returning True stops the run there (stop reason "callback").
     ``random_state`` seeds the shuffling and, without touching torch's global generator,
     dropout: equal models train alike. ``device`` None trains where the model is.
     """
