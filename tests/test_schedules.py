@@ -81,6 +81,6 @@ def test_plot_schedules_puts_each_rate_above_its_loss(comparison):
     np.testing.assert_allclose(ax_rate.lines[1].get_ydata(), comparison.runs["cosine"].factors)
     assert ax_rate.get_shared_x_axes().joined(ax_rate, ax_loss)
     assert len(plot_schedules(comparison).axes[0].lines) == len(comparison.runs)
-    with pytest.raises(ValueError, match="schedule 'linear'"):
+    with pytest.raises(ValueError, match="'linear' is not among"):
         plot_schedules(comparison, names=["linear"])
     plt.close("all")
