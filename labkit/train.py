@@ -402,7 +402,7 @@ def fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optim
     the optimizer's: an L2 term in the gradient for SGD and Adam, decoupled decay for
     AdamW. ``l1`` adds ``l1 * sum |w|`` over weight matrices (not biases) to the loss.
     ``optimizer``: one of :data:`labkit.optim.OPTIMIZERS`; ``momentum`` is used by
-    "momentum", "nesterov" and "rmsprop" (torch's RMSprop momentum; 0 for plain RMSprop).
+    "momentum" and "nesterov" only ("sgd" and "rmsprop" are the plain rules).
     ``schedule``: "step" halves the rate four times over the run, "cosine" anneals it to
     0, "exponential" lowers it 100x, "plateau" halves it when the val loss (train loss
     without val data) stops falling (torch's ReduceLROnPlateau, per epoch only), a

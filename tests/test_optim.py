@@ -139,8 +139,8 @@ def test_make_optimizer_builds_each_by_name(name):
     expected = {"sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "nesterov": torch.optim.SGD,
                 "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop}[name]
     assert type(optimizer) is expected
-    if name == "rmsprop":  # torch's RMSprop momentum, passed through
-        assert group["momentum"] == 0.9
+    if name == "rmsprop":  # the plain rule: fit's default momentum must not sneak in
+        assert group["momentum"] == 0
     if expected is torch.optim.SGD:
         momentum = 0.0 if name == "sgd" else 0.9
         assert (group["momentum"], group["nesterov"]) == (momentum, name == "nesterov")

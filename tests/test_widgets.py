@@ -221,7 +221,7 @@ def test_integer_y_is_read_as_classes_or_values_and_the_panel_says_which():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprop"),
+    [("width", 0), ("activation", "swish"), ("lr", -1.0), ("epochs", 0), ("optimizer", "rmsprob"),
      ("max_fps", 0), ("goal", -0.1)],
 )
 def test_bad_settings_are_named(name, value):
