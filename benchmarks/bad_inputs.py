@@ -1,6 +1,7 @@
 """Bad inputs on labkit's public functions: how many get an error for people? Prints figures.
 
-Run with ``.venv/bin/python benchmarks/bad_inputs.py`` (``-v`` also lists every clear one).
+Run with ``.venv/bin/python benchmarks/bad_inputs.py`` (``-v`` also lists every clear one; a name
+prefix such as ``optimization.`` tries only those specs).
 
 For each public callable on the package faces we build one valid call (tiny sizes, from
 the table in ``build_specs`` below: ``S("face.function", {positional: value}, keyword=value,
@@ -52,6 +53,7 @@ from labkit import (  # noqa: E402
     gradients,
     models,
     optim,
+    optimization,
     panels,
     runtime,
     splits,
@@ -65,7 +67,7 @@ NAN, INF = float("nan"), float("inf")
 DEVNULL = open(os.devnull, "w")  # noqa: SIM115 - progress bars and prints go here while calls run
 FACES = {module.__name__.split(".")[-1]: module for module in (
     arguments, data, splits, models, optim, train, batched, runtime, generalization, gradients, debugging,
-    viz, panels)}
+    optimization, viz, panels)}
 
 
 # ---- bad values by kind: (label, value); ``accept`` in a spec names labels allowed by design
@@ -599,10 +601,247 @@ def build_specs():
     ]
 
 
+# ---- Lab 06 (optimization topic, its viz and panels; the new keywords of optim, train and batched)
+def _lab06_fixtures():
+    """Tiny results of the optimization topic, for the viz functions that draw them."""
+    opt = optimization
+    train_, val_ = opt.default_problem(n_train=10, n_val=20, random_state=0)
+    sine = data.make_sine(24, noise=0.1, random_state=0)
+    small = dict(width=4, depth=1)
+    quick = dict(steps=10, start_lr=1e-4, end_lr=1.0)
+    spiky = opt.spiky_data(24, random_state=0)
+    clip = opt.compare_thresholds((None, 1.0), data=spiky, epochs=1, **small)
+    return types.SimpleNamespace(
+        train=train_, val=val_, sine=sine, small=small, quick=quick, clip=clip, spiky=spiky,
+        sweep=opt.lr_sweep(train_, val_, rates=[1e-2, 0.1], seeds=[0], epochs=3, **small),
+        spread=opt.range_test_over_seeds(train_, seeds=[0, 1], **small, **quick),
+        range_test=opt.lr_range_test(opt.make_network(0, **small), train_, **quick),
+        curves=opt.batch_size_curves(sine, batch_sizes=(8, None), epochs=2, width=4, points=3),
+        curves_steps=opt.batch_size_curves(sine, batch_sizes=(8, None), steps=3, width=4, points=3),
+        noise=opt.gradient_noise(models.MLP(1, 1, width=4), sine, batch_sizes=(2, 4), n_batches=3),
+        rates=opt.rate_vs_batch_size(sine, batch_sizes=(8, None), rates=[1e-2, 0.1], epochs=2, seeds=1,
+                                     width=4),
+        schedules=opt.compare_schedules({"constant": None, "cosine": "cosine"}, epochs=4, n_samples=16,
+                                        width=4, depth=1),
+        watched=opt.watch_rates(sine, rates=(0.01, 0.1), epochs=1, batch_size=8, **small),
+        surface=opt.quadratic(),
+    )
+
+
+def lab06_specs():
+    f = _lab06_fixtures()
+    fig, ax = fig_ax()
+    lrs, losses = f.range_test.lrs, f.range_test.losses
+    X_hike, y_hike = optimization.make_hike(20, random_state=0)
+    net = optimization.make_network(0, **f.small)
+    rule_bad = [("unknown", "nope"), ("int", 3), ("None", None)]
+    start_bad = [("str", "abc"), ("one", (1.0,)), ("nan", (NAN, 1.0)), ("None", None)]
+    return [
+        # optimization.lr_sweep
+        S("optimization.default_problem", n_train=10, n_val=20, noise=0.2, random_state=0,
+            bad={"n_train": "count", "n_val": "count", "noise": "nonneg", "random_state": "seed"}),
+        S("optimization.make_network", {"seed": 0}, in_features=1, width=4, depth=1, activation="tanh",
+            bad={"seed": "seed", "in_features": "count", "width": "count", "depth": "count0",
+                "activation": "choice"}),
+        S("optimization.lr_sweep", {"train": f.train, "val": f.val}, rates=[1e-2, 0.1], seeds=[0],
+            optimizer="sgd", epochs=3, width=4, depth=1, activation="tanh", batch_size=None, good_factor=2.0,
+            bad={"train": [("str", "abc"), ("None", None), ("one", (X2,))], "rates": "values",
+                "seeds": [("str", "abc"), ("None", None), ("empty", []), ("negative", [-1])],
+                "optimizer": "choice", "epochs": "count", "width": "count", "depth": "count0",
+                "activation": "choice", "batch_size": "count", "good_factor": "pos"},
+            accept={"val": ["None"], "batch_size": ["None"]}),
+        S("optimization.classify_rates", {"median_loss": [0.5, 0.1, 0.3], "diverged_fraction": [0, 0, 1.0]},
+            good_factor=2.0, bad={"median_loss": "values", "diverged_fraction": "values", "good_factor": "pos"}),
+        S("optimization.train_regimes", {"train": f.train, "rates": [1e-2, 0.1]}, x=np.linspace(-1, 1, 5),
+            seed=0, optimizer="sgd", epochs=3, width=4, depth=1, activation="tanh",
+            bad={"train": [("str", "abc"), ("None", None)], "rates": "values", "x": "array", "seed": "seed",
+                "optimizer": "choice", "epochs": "count", "width": "count", "depth": "count0",
+                "activation": "choice"}),
+        # optimization.range_test
+        S("optimization.lr_range_test", {"model": net, "train": f.train}, optimizer="sgd", start_lr=1e-4,
+            end_lr=1.0, steps=10, batch_size=None, smoothing=0.98, stop_factor=4.0, random_state=0,
+            bad={"model": "module", "train": [("str", "abc"), ("None", None), ("one", (X2,))],
+                "optimizer": "choice", "start_lr": "pos", "end_lr": "pos", "steps": "count",
+                "batch_size": "count", "smoothing": "frac", "stop_factor": "pos", "random_state": "seed"},
+            accept={"batch_size": ["None"], "stop_factor": ["None"], "random_state": ["None"]}),
+        S("optimization.range_test_over_seeds", {"train": f.train}, seeds=[0, 1], optimizer="sgd", width=4,
+            depth=1, activation="tanh", start_lr=1e-4, end_lr=1.0, steps=10, batch_size=None, smoothing=0.98,
+            stop_factor=4.0,
+            bad={"train": [("str", "abc"), ("None", None)],
+                "seeds": [("str", "abc"), ("None", None), ("empty", []), ("negative", [-1])],
+                "optimizer": "choice", "width": "count", "depth": "count0", "activation": "choice",
+                "start_lr": "pos", "end_lr": "pos", "steps": "count", "batch_size": "count",
+                "smoothing": "frac", "stop_factor": "pos"},
+            accept={"batch_size": ["None"], "stop_factor": ["None"]}),
+        *[S(f"optimization.{name}", {"lrs": lrs, "losses": losses}, bad={"lrs": "array", "losses": "array"})
+          for name in ("steepest_rate", "valley_rate")],
+        S("optimization.minimum_rate", {"lrs": lrs, "losses": losses}, divide=10.0,
+            bad={"lrs": "array", "losses": "array", "divide": "pos"}),
+        S("optimization.suggest_rates", {"lrs": lrs, "losses": losses}, skip_start=None, skip_end=1,
+            bad={"lrs": "array", "losses": "array", "skip_start": "count0", "skip_end": "count0"},
+            accept={"skip_start": ["None"]}),
+        S("optimization.compare_with_sweep", {"spread": f.spread, "sweep": f.sweep},
+            bad={"spread": "result", "sweep": "result"}),
+        # optimization.surfaces (the step rules are in SKIPPED_BY_HAND)
+        S("optimization.quadratic", {"condition": 10.0}, angle=0.0, start=(-3.5, 2.0),
+            bad={"condition": "pos", "angle": "real", "start": start_bad}),
+        S("optimization.rosenbrock", a=1.0, b=100.0, start=(-1.5, 2.0),
+            bad={"a": "real", "b": "pos", "start": start_bad}),
+        S("optimization.two_weight_network", {"n_samples": 10}, noise=0.1, random_state=0, start=(0.6, 2.5),
+            bad={"n_samples": "count", "noise": "nonneg", "random_state": "seed", "start": start_bad}),
+        S("optimization.trajectory", {"surface": f.surface, "rule": "sgd"}, lr=0.1, momentum=0.9, steps=5,
+            start=None,
+            bad={"surface": "result", "rule": rule_bad, "lr": "pos", "momentum": "frac", "steps": "count",
+                "start": start_bad[:3]}),
+        S("optimization.trajectories", {"surface": f.surface, "rules": ("sgd", "adam")}, lr=0.1,
+            momentum=0.9, steps=5,
+            bad={"surface": "result", "rules": [("str", "abc"), ("None", None), ("empty", ()),
+                ("unknown", ("nope",))], "lr": "pos", "momentum": "frac", "steps": "count"}),
+        S("optimization.stability_threshold", {"surface": f.surface, "rule": "sgd"}, momentum=0.9,
+            bad={"surface": "result", "rule": rule_bad, "momentum": "frac"}),
+        S("optimization.largest_stable_lr", {"surface": f.surface, "rule": "sgd"}, momentum=0.9, steps=20,
+            low=1e-3, high=10.0, rtol=0.1, n_grid=4,
+            bad={"surface": "result", "rule": rule_bad, "momentum": "frac", "steps": "count", "low": "pos",
+                "high": "pos", "rtol": "pos", "n_grid": "count"}),
+        # optimization.conditioning
+        S("optimization.make_hike", {"n_samples": 10}, noise=0.05, random_state=0,
+            bad={"n_samples": "count", "noise": "nonneg", "random_state": "seed"}),
+        S("optimization.conditioning", {"X": X_hike}, fit_intercept=True,
+            bad={"X": "array", "fit_intercept": "bool"}),
+        S("optimization.standardize", {"X": X_hike}, bad={"X": "array"}),
+        S("optimization.linear_surface", {"X": X_hike, "y": y_hike}, margin=2.0,
+            bad={"X": "array", "y": "array", "margin": "pos"}),
+        S("optimization.compare_input_scaling", {"X": X_hike, "y": y_hike}, epochs=3, rate_fraction=0.9,
+            bad={"X": "array", "y": "array", "epochs": "count", "rate_fraction": "frac"}),
+        S("optimization.compare_target_scaling", {"X": X_hike, "y": y_hike}, epochs=3, optimizer="adam",
+            lr=0.01, bad={"X": "array", "y": "array", "epochs": "count", "optimizer": "choice", "lr": "pos"}),
+        # optimization.schedules
+        S("optimization.standard_schedules", {"epochs": 8}, bad={"epochs": "count"}),
+        S("optimization.schedule_that_hurts", {"epochs": 8}, bad={"epochs": "count"}),
+        S("optimization.compare_schedules", {"schedules": {"constant": None, "cosine": "cosine"}}, epochs=4,
+            lr=0.01, optimizer="adam", batch_size=8, n_samples=16, width=4, depth=1, random_state=0,
+            bad={"schedules": [("str", "abc"), ("empty", {}), ("unknown", {"a": "nope"})], "epochs": "count",
+                "lr": "pos", "optimizer": "choice", "batch_size": "count", "n_samples": "count",
+                "width": "count", "depth": "count0", "random_state": "seed"},
+            accept={"batch_size": ["None"]}),
+        # optimization.clipping
+        S("optimization.spiky_data", {"n_samples": 20}, n_outliers=2, outlier_value=30.0, noise=0.1,
+            random_state=0,
+            bad={"n_samples": "count", "n_outliers": "count0", "outlier_value": "real", "noise": "nonneg",
+                "random_state": "seed"}),
+        S("optimization.compare_thresholds", {"thresholds": (None, 1.0)}, data=f.spiky, epochs=1,
+            lr=0.05, batch_size=8, width=4, depth=1, random_state=0,
+            bad={"thresholds": [("str", "abc"), ("None", None), ("empty", ()), ("negative", (-1.0,)),
+                ("nan", (NAN,))], "data": [("str", "abc"), ("one", (X2,))], "epochs": "count", "lr": "pos",
+                "batch_size": "count", "width": "count", "depth": "count0", "random_state": "seed"},
+            accept={"batch_size": ["None"]}),  # full batch, as fit takes it
+        S("optimization.spike_steps", {"run": f.clip.runs[None]}, factor=5.0,
+            bad={"run": "result", "factor": "pos"}),
+        # optimization.batch_size
+        S("optimization.batch_size_curves", {"data": f.sine}, batch_sizes=(8, None), epochs=2, lr=0.05,
+            optimizer="sgd", width=4, depth=1, points=3, random_state=0,
+            bad={"data": [("str", "abc"), ("None", None), ("one", (X2,))],
+                "batch_sizes": [("str", "abc"), ("empty", ()), ("zero", (0,))], "epochs": "count",
+                "lr": "pos", "optimizer": "choice", "width": "count", "depth": "count0", "points": "count",
+                "random_state": "seed"}),
+        S("optimization.gradient_noise", {"model": models.MLP(1, 1, width=4), "data": f.sine},
+            batch_sizes=(2, 4), n_batches=3, random_state=0,
+            bad={"model": "module", "data": [("str", "abc"), ("None", None)],
+                "batch_sizes": [("str", "abc"), ("empty", ()), ("zero", (0,))], "n_batches": "count",
+                "random_state": "seed"}),
+        S("optimization.rate_vs_batch_size", {"data": f.sine}, batch_sizes=(8, None), rates=[1e-2, 0.1],
+            epochs=2, seeds=1, optimizer="sgd", width=4, depth=1, random_state=0,
+            bad={"data": [("str", "abc"), ("None", None)],
+                "batch_sizes": [("str", "abc"), ("empty", ()), ("zero", (0,))], "rates": "values",
+                "epochs": "count", "seeds": "count", "optimizer": "choice", "width": "count",
+                "depth": "count0", "random_state": "seed"}, accept={"rates": ["None"]}),
+        # optimization.update_ratio
+        S("optimization.UpdateRatioMonitor", {"model": net}, bad={"model": "module"}),
+        S("optimization.judge_ratio", {"ratio": 1e-3}, bad={"ratio": "nonneg"},
+            accept={"ratio": ["nan", "inf"]}),  # a diverged run's ratio: "not finite"
+        *[S(f"optimization.{name}", {"data": f.sine}, lr=0.05, optimizer="sgd", epochs=1, batch_size=8,
+            width=4, depth=1, random_state=0,
+            bad={"data": [("str", "abc"), ("None", None), ("one", (X2,))], "lr": "pos", "optimizer": "choice",
+                "epochs": "count", "batch_size": "count", "width": "count", "depth": "count0",
+                "random_state": "seed"}, accept={"batch_size": ["None"]})  # full batch
+          for name in ("iter_watch", "watch")],
+        S("optimization.watch_rates", {"data": f.sine}, rates=(0.01, 0.1), optimizer="sgd", epochs=1,
+            batch_size=8, width=4, depth=1, random_state=0,
+            bad={"data": [("str", "abc"), ("None", None)], "rates": "values", "optimizer": "choice",
+                "epochs": "count", "batch_size": "count", "width": "count", "depth": "count0",
+                "random_state": "seed"}, accept={"batch_size": ["None"]}),
+        # core keywords new in Lab 06
+        S("optim.Warmup", {"steps": 3}, then="cosine", total=10,
+            bad={"steps": "count", "then": [("unknown", "nope"), ("int", 3)], "total": "count"}),
+        S("optim.LinearThenExponential", {"steps": 3}, floor=0.1, gamma=0.99,
+            bad={"steps": "count", "floor": "frac", "gamma": "frac"}),
+        S("optim.schedule_factors", {"schedule": "cosine", "n_steps": 5},
+            bad={"schedule": [("unknown", "nope"), ("int", 3), ("plateau", "plateau")], "n_steps": "count"}),
+        S("train.fit", {"model": lin(), "train": (X2, y1)}, epochs=2, lr=0.01, batch_size=4, random_state=0,
+            optimizer="rmsprop", schedule="plateau", clip_grad_norm=1.0, record_grad_norm=True,
+            bad={"clip_grad_norm": "pos", "record_grad_norm": "bool", "optimizer": "choice",
+                "schedule": [("unknown", "nope"), ("int", 3)]}, accept={"clip_grad_norm": ["None"]}),
+        S("batched.fit_batched", {"model": batched_model(), "train": (X2, y1)}, epochs=2, lr=0.01,
+            momentum=0.9, optimizer="nesterov", schedule="cosine", schedule_per="step", batch_size=4,
+            random_state=0,
+            bad={"momentum": "frac", "optimizer": "choice", "schedule": [("unknown", "nope"), ("int", 3),
+                ("short_list", ["cosine"])], "schedule_per": "choice",
+                "lr": [("nan_list", [0.01, NAN]), ("short_list", [0.01])]}),
+        # viz (Lab 06)
+        S("viz.plot_u_curve", {"results": f.sweep}, ax=ax, val=False, regions=True, labels=None,
+            bad={"results": "result", "ax": "axes", "val": "bool", "regions": "bool",
+                "labels": [("int", 3), ("short", [])]}, accept={"labels": ["None"]}),
+        S("viz.plot_range_test", {"result": f.range_test}, ax=ax, raw=True, suggestions=True,
+            bad={"result": "result", "ax": "axes", "raw": "bool", "suggestions": "bool"}),
+        S("viz.plot_range_test_beside_u_curve", {"spread": f.spread, "sweep": f.sweep},
+            bad={"spread": "result", "sweep": "result", "axes": [("str", "abc"), ("int", 3)]}),
+        S("viz.RegimesView", {"fig": plt.figure(), "names": ["a", "b"]}, x=np.linspace(-1, 1, 5),
+            truth=np.zeros(5), points=(np.zeros(3), np.zeros(3)),
+            bad={"fig": "figure", "names": [("int", 3), ("None", None)], "x": "array", "truth": "array",
+                "points": [("str", "abc"), ("None", None)]}),
+        S("viz.plot_batch_size_curves", {"curves": f.curves}, ax=ax, bad={"curves": "result", "ax": "axes"}),
+        S("viz.plot_batch_sizes", {"by_epochs": f.curves, "by_steps": f.curves_steps},
+            bad={"by_epochs": "result", "by_steps": "result"}),
+        S("viz.plot_gradient_noise", {"noise": f.noise}, bad={"noise": "result"}),
+        S("viz.plot_rate_vs_batch_size", {"result": f.rates}, ax=ax, bad={"result": "result", "ax": "axes"}),
+        S("viz.plot_schedules", {"comparison": f.schedules}, names=None, split="val",
+            bad={"comparison": "result", "names": [("str", "abc"), ("unknown", ["nope"]), ("int", 3)],
+                "split": "choice"}),
+        S("viz.plot_clipping", {"comparison": f.clip}, thresholds=None,
+            bad={"comparison": "result", "thresholds": [("str", "abc"), ("unknown", [123.0]), ("int", 3)]}),
+        S("viz.plot_thresholds", {"comparison": f.clip}, bad={"comparison": "result"}),
+        S("viz.SurfaceView", {"ax": ax}, n_lines=3, bad={"ax": "figure", "n_lines": "count"}),
+        S("viz.contour_levels", {"values": np.linspace(0.1, 5, 12).reshape(3, 4)}, n_levels=5,
+            bad={"values": "array", "n_levels": "count"},
+            accept={"values": ["ndim", "nan"]}),  # any grid; levels span its finite values
+        S("viz.plot_surface", {"surface": f.surface}, note="", ax=ax,
+            bad={"surface": "result", "trajectories": [("str", "abc"), ("int", 3)], "note": [("int", 3)],
+                "ax": "axes"}),
+        S("viz.UpdateRatioView", {"fig": plt.figure()}, layer_names=["a", "b"],
+            bad={"fig": "figure", "layer_names": [("int", 3), ("None", None), ("empty", [])]}),
+        S("viz.plot_update_ratios", {"watched": f.watched}, bad={"watched": "result"}),
+        # panels (Lab 06)
+        S("panels.RegimesPanel", lr=0.03, optimizer="sgd", random_state=0, epochs=3,
+            bad={"lr": "pos", "optimizer": "choice", "random_state": "seed", "epochs": "count"}),
+        S("panels.SurfacePanel", {"surface": "quadratic"}, lr=None, momentum=0.9, condition=10.0, steps=5,
+            rules=None, show=None,
+            bad={"surface": "choice", "lr": "pos", "momentum": "frac", "condition": "pos", "steps": "count",
+                "rules": [("str", "abc"), ("int", 3)], "show": [("str", "abc"), ("unknown", ["nope"])]},
+            accept={"lr": ["None"]}),
+        S("panels.UpdateRatioPanel", lr=0.05, optimizer="sgd", epochs=1, batch_size=8, width=4, depth=1,
+            data=f.sine, random_state=0,
+            bad={"lr": "pos", "optimizer": "choice", "epochs": "count", "batch_size": "count", "width": "count",
+                "depth": "count0", "data": [("str", "abc"), ("one", (X2,))], "random_state": "seed"}),
+    ]
+
+
 SKIPPED_BY_HAND = {
     "gradients.finite_differences": "a building block of check_gradients: its arguments (picks, value) are "
     "made there, not by learners",
     "gradients.find_kinks": "same: called by check_gradients with its own intermediate results",
+    **{f"optimization.{name}": "an update rule w, g, state, lr, momentum -> w, run thousands of times by "
+       "trajectory, which checks lr and momentum (a learner writes one and passes it as rule)"
+       for name in ("sgd_step", "momentum_step", "nesterov_step", "adam_step", "rmsprop_step")},
 }
 
 # valid calls measured at 2.3..4 s even at the sizes given: skipped by name so the figures do not
@@ -724,12 +963,15 @@ def classify(spec, arg, args, kwargs):
     return "silent", f"returned after {time.perf_counter() - start:.2f} s"
 
 
-def main(verbose=False):
+def main(verbose=False, only=None):
+    """Try every spec; ``only`` (name prefixes such as ("optimization.",)) tries just those."""
     with contextlib.redirect_stderr(DEVNULL):  # the tiny sweeps' progress bars
-        specs = build_specs()
+        specs = build_specs() + lab06_specs()
     tally = {"clear": [], "accepted": [], "unclear": [], "silent": []}
     skipped, broken, callables = [], [], 0
     for spec in specs:
+        if only and not spec.name.startswith(only):
+            continue
         callables += 1
         if spec.name in SLOW_BY_NAME:
             skipped.append(f"{spec.name}: {SLOW_BY_NAME[spec.name]}")
@@ -788,4 +1030,6 @@ def main(verbose=False):
 
 
 if __name__ == "__main__":
-    main(verbose="-v" in sys.argv)
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    names = [a for a in sys.argv[1:] if not a.startswith("-")]
+    main(verbose="-v" in flags, only=tuple(names) or None)

@@ -296,9 +296,12 @@ def rate_vs_batch_size(data, *, batch_sizes=BATCH_SIZES, rates=None, epochs=10, 
     """
     X, y = _data(data)
     sizes = _batch_sizes(batch_sizes, len(X))
-    rates = np.logspace(-3, math.log10(3), 15) if rates is None else np.asarray(rates, dtype=float)
-    for i, r in enumerate(rates.tolist()):
-        check_float(f"rates[{i}]", r, min_value=0.0, strict_min=True)
+    if rates is None:
+        rates = np.logspace(-3, math.log10(3), 15)
+    elif isinstance(rates, (str, bytes)) or not hasattr(rates, "__len__") or not len(rates):
+        raise TypeError(f"rates must be None or a non-empty list of learning rates, got {rates!r:.60}")
+    rates = np.array([check_float(f"rates[{i}]", r, min_value=0.0, strict_min=True)
+                      for i, r in enumerate(np.asarray(rates, dtype=object).tolist())])
     epochs = check_int("epochs", epochs, min_value=1)
     seeds = check_int("seeds", seeds, min_value=1)
     optimizer = check_choice("optimizer", optimizer, ("sgd", "adam"))

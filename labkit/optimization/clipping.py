@@ -123,6 +123,8 @@ def compare_thresholds(thresholds=(None, 10.0, 3.0, 1.0, 0.3, 0.1), *, data=None
     """
     thresholds = _check_thresholds(thresholds)
     rng = check_random_state("random_state", random_state)
+    if data is not None and (not isinstance(data, (tuple, list)) or len(data) != 2):
+        raise TypeError(f"data must be None or ((X, y), (X_val, y_val)), got {data!r:.60}")
     train, val = spiky_data(random_state=int(rng.integers(2**31))) if data is None else data
     lr = check_float("lr", lr, min_value=0.0, strict_min=True)
     with torch.random.fork_rng(devices=[]):  # the start from the run's seed, not torch's global one

@@ -53,7 +53,7 @@ def make_hike(n_samples=200, *, noise=0.05, random_state=None):
 
 def standardize(X):
     """(Z, mean, std): each column of X (n, d) shifted to mean 0 and scaled to standard deviation 1."""
-    X = as_2d_float("X", X)
+    X = _rows(X)
     mean, std = X.mean(axis=0), X.std(axis=0)
     if (std == 0).any():
         raise ValueError(f"X has constant column(s) {np.flatnonzero(std == 0).tolist()}: nothing to scale")
@@ -83,8 +83,16 @@ class Conditioning:
                 f"             largest usable GD rate 2/lambda_max = {self.max_lr:.3g})")
 
 
-def _design(X, fit_intercept: bool) -> np.ndarray:
+def _rows(X) -> np.ndarray:
+    """X as a finite float array (n, d) with n >= 2 samples, or a ValueError naming X."""
     X = as_2d_float("X", X)
+    if len(X) < 2:
+        raise ValueError(f"X must hold at least 2 samples (rows), got shape {X.shape}")
+    return X
+
+
+def _design(X, fit_intercept: bool) -> np.ndarray:
+    X = _rows(X)
     return np.column_stack([X, np.ones(len(X))]) if check_bool("fit_intercept", fit_intercept) else X
 
 
@@ -108,6 +116,8 @@ def linear_surface(X, y, *, margin=2.0) -> Surface:
     if A.shape[1] != 3:
         raise ValueError(f"X must have exactly two feature columns for a 2-D surface, got {A.shape[1] - 1}")
     y = as_2d_float("y", y)[:, 0]
+    if len(y) != len(A):
+        raise ValueError(f"y must hold one target per row of X ({len(A)}), got {len(y)}")
     margin = check_float("margin", margin, min_value=0.0, strict_min=True)
     best = np.linalg.lstsq(A, y, rcond=None)[0]  # (w1, w2, b*)
     Xw, residual0 = A[:, :2], y - best[2]  # (n, 2), (n,)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from labkit.arguments import check_choice, check_float, check_int, check_random_state
+from labkit.arguments import as_2d_float, check_choice, check_float, check_int, check_random_state, to_numpy
 from labkit.batched import BatchedMLP, fit_batched, mse_per_model, predict_batched
 from labkit.data import make_sine
 from labkit.models import ACTIVATIONS, MLP
@@ -64,8 +64,8 @@ def classify_rates(median_loss, diverged_fraction, *, good_factor=2.0):
     and "too high" right of it. ``median_loss`` and ``diverged_fraction`` are (n_rates,), rates
     in increasing order. Returns (regions tuple, index of the best rate or -1 if all diverged).
     """
-    median = np.asarray(median_loss, dtype=float)
-    frac = np.asarray(diverged_fraction, dtype=float)
+    median = _vector("median_loss", median_loss)
+    frac = _vector("diverged_fraction", diverged_fraction)
     if median.ndim != 1 or frac.shape != median.shape:
         raise ValueError(f"median_loss and diverged_fraction must be 1-D of one length, got shapes "
                          f"{median.shape} and {frac.shape}")
@@ -155,6 +155,14 @@ def _band(losses, quantiles):
     return band
 
 
+def _vector(name: str, values) -> np.ndarray:
+    """``values`` as a float array; TypeError naming ``name`` for text, None or other non-numbers."""
+    array = to_numpy(name, values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a sequence of numbers, got {values!r:.80}")
+    return array.astype(float)
+
+
 def _check_rates(rates):
     rates = np.asarray(rates, dtype=float) if not isinstance(rates, str) else np.array([])
     if rates.ndim != 1 or len(rates) < 1 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
@@ -236,7 +244,11 @@ def train_regimes(train, rates, *, x, seed=0, optimizer="sgd", epochs=300, width
 
     ``x`` is (m,) or (m, 1) for 1-D data. Uses :func:`lr_sweep` (one seed) and keeps the models.
     """
-    rates = np.asarray(rates, dtype=float)
+    rates = _vector("rates", rates)
+    seed = check_int("seed", seed, min_value=0)
+    x = as_2d_float("x", x)
+    if x.shape[1] != 1 or len(x) < 1:
+        raise ValueError(f"x must be (m,) or (m, 1): m >= 1 inputs of 1-D data, got shape {x.shape}")
     order = np.argsort(rates)
     if rates.ndim != 1 or np.any(np.diff(rates[order]) == 0):
         raise ValueError(f"rates must be a 1-D sequence of distinct positive numbers, got {rates!r:.80}")
@@ -246,6 +258,6 @@ def train_regimes(train, rates, *, x, seed=0, optimizer="sgd", epochs=300, width
                       depth=depth, activation=activation, _keep=models)
     back = np.argsort(order)
     with np.errstate(over="ignore", invalid="ignore"):
-        predictions = predict_batched(models[0], np.asarray(x, dtype=float).reshape(-1, 1))[..., 0]
+        predictions = predict_batched(models[0], x)[..., 0]
     return RegimeRuns(rates=rates, curves=result.curves[back, 0], predictions=predictions[back],
                       final_loss=result.train_loss[back, 0], diverged=result.diverged[back, 0])

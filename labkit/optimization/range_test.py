@@ -38,7 +38,7 @@ from torch import nn
 
 from labkit.arguments import as_2d_float, check_float, check_int, check_random_state, to_numpy
 from labkit.optim import OPTIMIZERS, RangeSchedule, make_optimizer
-from labkit.optimization.lr_sweep import LRSweepResult, _check_seeds, make_network
+from labkit.optimization.lr_sweep import LRSweepResult, _check_seeds, _vector, make_network
 
 __all__ = ["RangeTestResult", "lr_range_test", "steepest_rate", "minimum_rate", "valley_rate",
            "suggest_rates", "SUGGESTIONS", "RangeTestSpread", "range_test_over_seeds",
@@ -50,10 +50,12 @@ SUGGESTIONS = ("steepest", "minimum/10", "valley")
 # ---------------------------------------------------------------- suggestions: pure functions
 
 def _curve(lrs, losses):
-    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    lrs, losses = _vector("lrs", lrs), _vector("losses", losses)
     if lrs.ndim != 1 or lrs.shape != losses.shape or len(lrs) < 2:
         raise ValueError(f"lrs and losses must be 1-D of one length >= 2, got shapes {lrs.shape}, "
                          f"{losses.shape}")
+    if not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
+        raise ValueError(f"lrs must be finite positive rates, got {lrs.tolist()!r:.80}")
     finite = np.isfinite(losses)
     end = len(losses) if finite.all() else int(np.argmin(finite))  # up to the first NaN/Inf, as fastai
     if end < 2:

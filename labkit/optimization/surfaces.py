@@ -193,15 +193,15 @@ RULE_LABELS = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov", "ad
                "rmsprop": "RMSprop"}
 
 
-def _rule(rule) -> tuple[str, Callable]:
-    """(label, function) for a rule's name or a user's function."""
+def _rule(rule, argument="rule") -> tuple[str, Callable]:
+    """(label, function) for a rule's name or a user's function; errors name ``argument``."""
     if callable(rule):
         return getattr(rule, "__name__", "rule"), rule
     if isinstance(rule, str):
-        name = check_choice("rule", rule, RULES)
+        name = check_choice(argument, rule, RULES)
         return RULE_LABELS[name], RULES[name]
-    raise TypeError(f"rule must be one of {sorted(RULES)} or a function rule(w, g, state, lr, momentum) "
-                    f"-> w, got {rule!r}")
+    raise TypeError(f"{argument} must be one of {sorted(RULES)} or a function "
+                    f"rule(w, g, state, lr, momentum) -> w, got {rule!r}")
 
 
 # ---------------------------------------------------------------- running them
@@ -285,11 +285,16 @@ def trajectories(surface: Surface, rules=("sgd", "momentum", "nesterov", "adam")
     momentum, steps, start = _check_run(lr, momentum, steps, start, surface)
     if isinstance(rules, (str, bytes)) or callable(rules):
         rules = [rules]
+    if not hasattr(rules, "__iter__"):
+        raise TypeError(f"rules must be a list of names in {sorted(RULES)} or functions, or a dict "
+                        f"{{label: rule}}, got {rules!r:.80}")
     if isinstance(rules, dict):
-        named = [(str(label), _rule(r)[1]) for label, r in rules.items()]
+        named = [(str(label), _rule(r, f"rules[{label!r}]")[1]) for label, r in rules.items()]
         rules = list(rules)
     else:
-        named = [_rule(r) for r in rules]
+        named = [_rule(r, f"rules[{i}]") for i, r in enumerate(rules)]
+    if not named:
+        raise ValueError(f"rules must name at least one rule, got {rules!r}")
     rates = [check_float("lr", lr[r] if isinstance(lr, dict) else lr, min_value=0.0, strict_min=True)
              for r in rules]
     groups = [(label, fn, np.array([[rate]])) for (label, fn), rate in zip(named, rates, strict=True)]
@@ -302,12 +307,15 @@ def trajectories(surface: Surface, rules=("sgd", "momentum", "nesterov", "adam")
 
 def trajectory(surface: Surface, rule="sgd", *, lr, momentum=0.9, steps=200, start=None) -> Trajectory:
     """One rule's run of ``steps`` steps from ``start`` (the surface's own by default)."""
+    _rule(rule)  # its errors name rule, not rules
     return trajectories(surface, [rule], lr=lr, momentum=momentum, steps=steps, start=start)[0]
 
 
 def stability_threshold(surface: Surface, rule="sgd", *, momentum=0.9) -> float | None:
     """The largest stable rate on a quadratic of curvature L: 2/L for SGD, 2(1+mu)/L for heavy ball,
     2(1+mu)/((1+2mu) L) for torch's Nesterov; None for Adam, RMSprop, a user's rule or unknown L."""
+    _check_run(1.0, momentum, 1, None, surface)  # surface and momentum
+    _rule(rule)
     if not isinstance(rule, str) or rule not in ("sgd", "momentum", "nesterov") or surface.curvature is None:
         return None
     mu = check_float("momentum", momentum, min_value=0.0, max_value=1.0)

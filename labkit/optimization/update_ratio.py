@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -34,10 +35,14 @@ BAND = (10**-3.5, 10**-2.5)  # half a decade either side of 1e-3: "about right"
 
 
 def judge_ratio(ratio: float) -> str:
-    """"low", "about right", "high" (against :data:`BAND`), or "not finite"."""
+    """"low", "about right", "high" (against :data:`BAND`), or "not finite"; raises for ratio < 0."""
+    if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real):
+        raise TypeError(f"ratio must be a number ||dW|| / ||W||, got {ratio!r:.60}")
     ratio = float(ratio)
     if not math.isfinite(ratio):
         return "not finite"
+    if ratio < 0:
+        raise ValueError(f"ratio must be at least 0 (a ratio of norms), got {ratio!r}")
     return "low" if ratio < BAND[0] else "high" if ratio > BAND[1] else "about right"
 
 
@@ -195,6 +200,8 @@ def watch_rates(data, *, rates=(1e-3, 1e-2, 1e-1, 1.0), optimizer="sgd", epochs=
     """One :func:`watch` per rate, all from the same initial weights and batch order."""
     if isinstance(rates, (str, bytes)) or not hasattr(rates, "__iter__") or not len(rates):
         raise TypeError(f"rates must be a non-empty list of learning rates, got {rates!r}")
+    for i, r in enumerate(rates):
+        check_float(f"rates[{i}]", r, min_value=0.0, strict_min=True)
     options = {"optimizer": optimizer, "epochs": epochs, "batch_size": batch_size, "width": width,
                "depth": depth, "random_state": random_state}
     return RateWatch([watch(data, lr=r, **options) for r in rates])

@@ -153,6 +153,8 @@ class SurfacePanel(LivePanel):
 def _user_rules(rules) -> dict:
     if rules is None:
         return {}
+    if not isinstance(rules, dict) and (isinstance(rules, str) or not hasattr(rules, "__iter__")):
+        raise TypeError(f"rules must be a dict {{name: rule}} or a list of functions, got {rules!r:.60}")
     if not isinstance(rules, dict):
         rules = {getattr(r, "__name__", f"rule {i}"): r for i, r in enumerate(rules)}
     for name, rule in rules.items():

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labkit.viz.layout import subplots
+from labkit.viz.learning_rate import check_result
 from labkit.viz.palette import MODEL, PALETTE, TRUTH, series_style
 from labkit.viz.scales import check_axes, finite_or_nan
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:  # drawing needs no torch: the results' arrays say everything
 __all__ = ["plot_batch_size_curves", "plot_batch_sizes", "plot_gradient_noise", "plot_rate_vs_batch_size"]
 
 
+_CURVES = ("budget", "batch_sizes", "n_samples", "loss", "steps", "amount", "epochs_at")
+
+
 def _label(curves, i: int) -> str:
     b = curves.batch_sizes[i]
     return f"B = {b} (full)" if b == curves.n_samples else f"B = {b}"
@@ -28,6 +32,7 @@ def _label(curves, i: int) -> str:
 
 def plot_batch_size_curves(curves: BatchSizeCurves, *, ax=None):
     """Training loss against epochs (an epoch budget) or update steps (a step budget), one line per size."""
+    check_result("curves", curves, "BatchSizeCurves", _CURVES)
     if ax is None:
         ax = subplots(height=3.2)[1]
     ax = check_axes("ax", ax)
@@ -46,6 +51,8 @@ def plot_batch_size_curves(curves: BatchSizeCurves, *, ax=None):
 
 def plot_batch_sizes(by_epochs: BatchSizeCurves, by_steps: BatchSizeCurves):
     """The two budgets side by side: per epoch small batches lead, per step large ones do."""
+    check_result("by_epochs", by_epochs, "BatchSizeCurves", _CURVES)
+    check_result("by_steps", by_steps, "BatchSizeCurves", _CURVES)
     fig, (left, right) = subplots(1, 2, height=3.4, sharey=True)
     plot_batch_size_curves(by_epochs, ax=left)
     plot_batch_size_curves(by_steps, ax=right)
@@ -56,6 +63,8 @@ def plot_batch_sizes(by_epochs: BatchSizeCurves, by_steps: BatchSizeCurves):
 
 def plot_gradient_noise(noise: GradientNoise):
     """Left: E||g_B - g||^2 against B, log-log, with S^2/B and S^2/B (1 - B/N). Right: cos(g_B, g)."""
+    check_result("noise", noise, "GradientNoise",
+                 ("batch_sizes", "mean_sq_error", "variance", "expected", "slope", "cosine"))
     fig, (left, right) = subplots(1, 2, height=3.2)
     b = noise.batch_sizes
     grid = np.geomspace(b.min(), b.max(), 100)
@@ -75,6 +84,8 @@ def plot_gradient_noise(noise: GradientNoise):
 
 def plot_rate_vs_batch_size(result: RateBatchSize, *, ax=None):
     """Best and largest stable rate per batch size, log-log, with the linear scaling rule's line."""
+    check_result("result", result, "RateBatchSize",
+                 ("batch_sizes", "best_rate", "largest_stable", "linear_rule", "breaks_at", "rates"))
     if ax is None:
         ax = subplots(height=3.4)[1]
     ax = check_axes("ax", ax)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from labkit.arguments import as_2d_float, check_bool
 from labkit.viz.layout import legend_outside, subplots
 from labkit.viz.palette import PALETTE, TRAIN, VAL, series_style
-from labkit.viz.scales import check_axes
+from labkit.viz.scales import check_axes, check_figure
 
 __all__ = ["plot_u_curve", "plot_range_test", "plot_range_test_beside_u_curve", "RegimesView",
            "REGION_COLOURS"]
@@ -25,6 +26,21 @@ def _axes(ax, height=3.4):
     if ax is None:
         return subplots(height=height)[1]
     return check_axes("ax", ax)
+
+
+def check_result(name: str, value, kind: str, attributes: tuple):
+    """``value`` if it has ``attributes`` (a ``kind`` that labkit.optimization returns); else TypeError.
+
+    Duck-typed, as :func:`labkit.viz.figures.plot_bias_variance` is: viz does not import topics.
+    """
+    missing = [a for a in attributes if not hasattr(value, a)]
+    if missing:
+        raise TypeError(f"{name} must be a {kind} (from labkit.optimization), got {value!r:.60} "
+                        f"({type(value).__name__}, without {', '.join(missing)})")
+    return value
+
+
+_SWEEP = ("rates", "regions", "median_train", "band_train", "best_rate", "epochs")
 
 
 def _edges(rates):
@@ -54,7 +70,14 @@ def plot_u_curve(results, ax=None, *, val=False, regions=True, labels=None):
     and Adam) drawn on the same axes; regions are shaded for the first. ``val=True`` adds the
     validation loss (dashed). Diverged rates have no point; a cross on the top edge marks them.
     """
-    results = list(results) if isinstance(results, (list, tuple)) else [results]
+    if isinstance(results, (list, tuple)):
+        results = [check_result(f"results[{i}]", r, "LRSweepResult", _SWEEP) for i, r in enumerate(results)]
+    else:
+        results = [check_result("results", results, "LRSweepResult", _SWEEP)]
+    val, regions = check_bool("val", val), check_bool("regions", regions)
+    if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__len__")
+                               or len(labels) != len(results)):
+        raise ValueError(f"labels must be None or one label per result ({len(results)}), got {labels!r:.60}")
     ax = _axes(ax)
     if regions:
         shade_regions(ax, results[0])
@@ -81,6 +104,8 @@ def plot_u_curve(results, ax=None, *, val=False, regions=True, labels=None):
 
 def plot_range_test(result, ax=None, *, raw=True, suggestions=True):
     """A range test's smoothed loss (and the raw one, faint) against lr, the suggestions marked."""
+    check_result("result", result, "RangeTestResult", ("lrs", "losses", "smoothed", "suggestions"))
+    raw, suggestions = check_bool("raw", raw), check_bool("suggestions", suggestions)
     ax = _axes(ax)
     if raw:
         ax.plot(result.lrs, result.losses, color=TRAIN, alpha=0.3, lw=1, label="loss per step")
@@ -105,8 +130,12 @@ def plot_range_test_beside_u_curve(spread, sweep, axes=None):
     :class:`~labkit.optimization.lr_sweep.LRSweepResult`; ``axes`` a pair (top, bottom) sharing x.
     Each suggestion rule is a row of short ticks on both panels, one per seed.
     """
+    check_result("spread", spread, "RangeTestSpread", ("lrs", "band", "seeds", "suggestions"))
+    check_result("sweep", sweep, "LRSweepResult", _SWEEP)
     if axes is None:
         axes = subplots(2, 1, height=5.6, sharex=True)[1]
+    if isinstance(axes, str) or not hasattr(axes, "__len__") or len(axes) != 2:
+        raise TypeError(f"axes must be None or a pair (top, bottom) of matplotlib Axes, got {axes!r:.60}")
     top, bottom = (check_axes("axes[0]", axes[0]), check_axes("axes[1]", axes[1]))
     low, median, high = spread.band()
     top.fill_between(spread.lrs, low, high, color=TRAIN, alpha=0.25, lw=0, label="seed band (25-75%)")
@@ -132,6 +161,14 @@ class RegimesView:
     """
 
     def __init__(self, fig, names, *, x, truth, points):
+        fig = check_figure("fig", fig)
+        if isinstance(names, str) or not hasattr(names, "__len__"):
+            raise TypeError(f"names must be a list of the fixed runs' labels, got {names!r:.60}")
+        x, truth = as_2d_float("x", x)[:, 0], as_2d_float("truth", truth)[:, 0]
+        if len(truth) != len(x):
+            raise ValueError(f"truth must hold one value per x ({len(x)}), got {len(truth)}")
+        if isinstance(points, str) or not hasattr(points, "__len__") or len(points) != 2:
+            raise TypeError(f"points must be an (x, y) pair of arrays, got {points!r:.60}")
         self.ax_loss, self.ax_fit = fig.subplots(1, 2)
         n = len(names) + 1
         styles = [dict(color=series_style(i)["color"], ls=series_style(i)["linestyle"]) for i in range(n)]

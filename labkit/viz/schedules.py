@@ -16,6 +16,7 @@ import numpy as np
 
 from labkit.arguments import check_choice
 from labkit.viz.layout import subplots
+from labkit.viz.learning_rate import check_result
 from labkit.viz.palette import CYCLE, PALETTE, series_style
 
 if TYPE_CHECKING:
@@ -31,14 +32,22 @@ def _positive(values) -> np.ndarray:
     return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
-def _pick(runs: dict, names, what: str) -> list:
+def _pick(runs: dict, names, argument: str) -> list:
+    """The keys ``names`` of ``runs`` (None: all); errors name ``argument``."""
     if names is None:
         return list(runs)
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise TypeError(f"{argument} must be None or a list of the comparison's keys {list(runs)}, "
+                        f"got {names!r:.60}")
     names = list(names)
-    for name in names:
+    for i, name in enumerate(names):
         if name not in runs:
-            raise ValueError(f"{what} {name!r} is not among the comparison's: {list(runs)}")
+            raise ValueError(f"{argument}[{i}] = {name!r} is not among the comparison's: {list(runs)}")
     return names
+
+
+def _comparison(comparison, kind: str):
+    return check_result("comparison", comparison, kind, ("runs",))
 
 
 def plot_schedules(comparison: ScheduleComparison, *, names=None, split: str = "val"):
@@ -47,7 +56,7 @@ def plot_schedules(comparison: ScheduleComparison, *, names=None, split: str = "
     ``names`` picks some of ``comparison.runs`` (None: all). Returns the figure.
     """
     split = check_choice("split", split, ("train", "val"))
-    names = _pick(comparison.runs, names, "schedule")
+    names = _pick(_comparison(comparison, "ScheduleComparison").runs, names, "names")
     fig, (ax_rate, ax_loss) = subplots(2, 1, sharex=True, height=5.6)
     for i, name in enumerate(names):
         run, style = comparison.runs[name], series_style(i)
@@ -76,12 +85,12 @@ def plot_clipping(comparison: ClippingComparison, *, thresholds=None):
     with the lowest final val loss). The val loss, measured after each epoch, is drawn at
     the epoch's last step, so both axes count steps.
     """
-    runs = comparison.runs
+    runs = _comparison(comparison, "ClippingComparison").runs
     if thresholds is None:
         clipped = [t for t in runs if t is not None]
         best = min(clipped, key=lambda t: runs[t].final_val_loss) if clipped else None
         thresholds = ([None] if None in runs else []) + ([best] if best is not None else [])
-    thresholds = _pick(runs, thresholds, "threshold")
+    thresholds = _pick(runs, thresholds, "thresholds")
     fig, (ax_norm, ax_loss) = subplots(2, 1, sharex=True, height=5.6)
     for i, threshold in enumerate(thresholds):
         run, style = runs[threshold], series_style(i)
@@ -102,7 +111,7 @@ def plot_clipping(comparison: ClippingComparison, *, thresholds=None):
 
 def plot_thresholds(comparison: ClippingComparison):
     """Per clipping threshold (log x): the share of steps clipped and the final val loss (dotted: none)."""
-    runs = comparison.runs
+    runs = _comparison(comparison, "ClippingComparison").runs
     thresholds = sorted(t for t in runs if t is not None)
     if not thresholds:
         raise ValueError("comparison has no clipped run to plot (thresholds were all None)")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from labkit.arguments import check_int
+from labkit.arguments import check_int, to_numpy
+from labkit.viz.learning_rate import check_result
 from labkit.viz.palette import HEATMAP, MARKERS, series_style
 from labkit.viz.scales import check_axes
 
@@ -22,7 +23,10 @@ GRID = 121  # points per side of the contour grid
 def contour_levels(values, n_levels: int = 14) -> np.ndarray:
     """``n_levels`` log-spaced levels between the lowest finite value and the highest, for contours."""
     n_levels = check_int("n_levels", n_levels, min_value=2)
-    v = np.asarray(values, dtype=np.float64)
+    v = to_numpy("values", values)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"values must be an array of numbers, got {values!r:.60}")
+    v = v.astype(np.float64)
     v = v[np.isfinite(v)]
     if v.size == 0:
         raise ValueError("values has no finite entry to draw contours of")
@@ -63,7 +67,10 @@ class SurfaceView:
         ``trajectories``: :class:`labkit.optimization.surfaces.Trajectory` objects (or anything with
         ``path`` (steps + 1, 2) and ``rule``), at most ``n_lines``; ``note`` is shown bottom right.
         """
-        trajectories = list(trajectories)
+        check_result("surface", surface, "Surface", ("value", "xlim", "ylim", "minimum", "start", "name"))
+        trajectories = _trajectories(trajectories)
+        if not isinstance(note, str):
+            raise TypeError(f"note must be a string, got {note!r:.60}")
         if len(trajectories) > self.n_lines:
             raise ValueError(f"trajectories holds {len(trajectories)} runs; this view draws at most "
                              f"{self.n_lines} (n_lines)")
@@ -105,6 +112,16 @@ class SurfaceView:
         self._surface = surface
 
 
+def _trajectories(trajectories) -> list:
+    """``trajectories`` as a list of runs with a ``path`` and a ``rule``; TypeError naming it if not."""
+    if isinstance(trajectories, str) or not hasattr(trajectories, "__iter__"):
+        raise TypeError(f"trajectories must be a list of Trajectory runs, got {trajectories!r:.60}")
+    trajectories = list(trajectories)
+    for i, t in enumerate(trajectories):
+        check_result(f"trajectories[{i}]", t, "Trajectory", ("path", "rule"))
+    return trajectories
+
+
 def _label(trajectory) -> str:
     if getattr(trajectory, "diverged_at", None) is not None:
         return f"{trajectory.rule} (diverged, step {trajectory.diverged_at})"
@@ -117,7 +134,7 @@ def plot_surface(surface, trajectories=(), *, note: str = "", ax=None):
         from labkit.viz.layout import subplots
 
         _, ax = subplots(height=4.0)
-    trajectories = list(trajectories)
+    trajectories = _trajectories(trajectories)
     view = SurfaceView(ax, n_lines=max(1, min(len(trajectories), 7)))
     view.update(surface, trajectories, note=note)
     return ax

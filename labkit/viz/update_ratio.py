@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labkit.viz.layout import subplots
+from labkit.viz.learning_rate import check_result
 from labkit.viz.palette import PALETTE, series_style
 from labkit.viz.scales import check_figure
 
@@ -46,6 +47,8 @@ class UpdateRatioView:
 
     def __init__(self, fig, *, layer_names):
         self.figure = fig = check_figure("fig", fig)
+        if isinstance(layer_names, str) or not hasattr(layer_names, "__iter__"):
+            raise TypeError(f"layer_names must be a list of the layers' names, got {layer_names!r:.60}")
         names = list(layer_names)
         if not names:
             raise ValueError("layer_names must name at least one layer, got none")
@@ -83,6 +86,7 @@ class UpdateRatioView:
 
 def plot_update_ratios(watched: RateWatch):
     """The median ratio over layers against the step, one line per rate, with the 1e-3 band."""
+    check_result("watched", watched, "RateWatch", ("runs",))
     fig, ax = subplots(height=3.4)
     _band(ax)
     values = []
