@@ -651,7 +651,8 @@ def lab06_specs():
                 "activation": "choice", "batch_size": "count", "good_factor": "pos"},
             accept={"val": ["None"], "batch_size": ["None"]}),
         S("optimization.classify_rates", {"median_loss": [0.5, 0.1, 0.3], "diverged_fraction": [0, 0, 1.0]},
-            good_factor=2.0, bad={"median_loss": "values", "diverged_fraction": "values", "good_factor": "pos"}),
+            good_factor=2.0,
+            bad={"median_loss": "values", "diverged_fraction": "values", "good_factor": "pos"}),
         S("optimization.train_regimes", {"train": f.train, "rates": [1e-2, 0.1]}, x=np.linspace(-1, 1, 5),
             seed=0, optimizer="sgd", epochs=3, width=4, depth=1, activation="tanh",
             bad={"train": [("str", "abc"), ("None", None)], "rates": "values", "x": "array", "seed": "seed",
@@ -830,8 +831,9 @@ def lab06_specs():
             accept={"lr": ["None"]}),
         S("panels.UpdateRatioPanel", lr=0.05, optimizer="sgd", epochs=1, batch_size=8, width=4, depth=1,
             data=f.sine, random_state=0,
-            bad={"lr": "pos", "optimizer": "choice", "epochs": "count", "batch_size": "count", "width": "count",
-                "depth": "count0", "data": [("str", "abc"), ("one", (X2,))], "random_state": "seed"}),
+            bad={"lr": "pos", "optimizer": "choice", "epochs": "count", "batch_size": "count",
+                "width": "count", "depth": "count0", "data": [("str", "abc"), ("one", (X2,))],
+                "random_state": "seed"}),
     ]
 
 

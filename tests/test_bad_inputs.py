@@ -17,9 +17,19 @@ from labkit.debugging import targets
 from labkit.generalization import biasvar, diagnosis, dynamics, extrapolation, lockbox, playground, problem
 from labkit.gradients import gradcheck as gc
 from labkit.gradients import gradient_flow, monitor, pitfalls
+from labkit.optimization.batch_size import rate_vs_batch_size
+from labkit.optimization.clipping import compare_thresholds
+from labkit.optimization.conditioning import standardize
+from labkit.optimization.lr_sweep import classify_rates, train_regimes
+from labkit.optimization.range_test import suggest_rates
+from labkit.optimization.surfaces import quadratic, stability_threshold, trajectories
+from labkit.optimization.update_ratio import judge_ratio
+from labkit.panels.surfaces import SurfacePanel
 from labkit.train import evaluate, fit, predict
 from labkit.viz import blitting, figures, sweeps, views
 from labkit.viz import gradient_flow as viz_gradient_flow
+from labkit.viz.learning_rate import plot_u_curve
+from labkit.viz.surfaces import contour_levels
 
 
 def _linear():
@@ -208,6 +218,41 @@ CASES = {
     "describe_target, unknown task": (
         lambda: targets.describe_target(nn.MSELoss(), torch.zeros(4), "nope"), ValueError,
         r"^task must be one of .*got 'nope'"),
+    # Lab 06: the optimization topic, its pictures and panels
+    "train_regimes, 3-D x": (
+        lambda: train_regimes((np.ones((4, 1)), np.ones(4)), [0.1], x=np.ones((5, 1, 1))), ValueError,
+        r"^x must be 1-D or 2-D"),
+    "suggest_rates, NaN in lrs": (
+        lambda: suggest_rates([1e-3, np.nan, 1.0], [1.0, 0.5, 0.4]), ValueError,
+        r"^lrs must be finite positive rates, got \[0.001, nan, 1.0\]"),
+    "classify_rates, text": (
+        lambda: classify_rates("abc", [0.0]), TypeError,
+        r"^median_loss must be a sequence of numbers, got 'abc'"),
+    "trajectories, no rules": (
+        lambda: trajectories(quadratic(), (), lr=0.1), ValueError, r"^rules must name at least one rule"),
+    "trajectories, an unknown rule in the list": (
+        lambda: trajectories(quadratic(), ["sgd", "adagrad"], lr=0.1), ValueError,
+        r"^rules\[1\] must be one of .*got 'adagrad'"),
+    "stability_threshold, an unknown rule": (
+        lambda: stability_threshold(quadratic(), "adagrad"), ValueError,
+        r"^rule must be one of .*got 'adagrad'"),
+    "standardize, no rows": (
+        lambda: standardize(np.ones((0, 2))), ValueError,
+        r"^X must hold at least 2 samples .*shape \(0, 2\)"),
+    "judge_ratio, negative": (lambda: judge_ratio(-1.0), ValueError, r"^ratio must be at least 0.*got -1.0"),
+    "judge_ratio, None": (lambda: judge_ratio(None), TypeError, r"^ratio must be a number .*got None"),
+    "compare_thresholds, data not two pairs": (
+        lambda: compare_thresholds(data=(np.ones((4, 1)),)), TypeError,
+        r"^data must be None or \(\(X, y\), \(X_val, y_val\)\)"),
+    "rate_vs_batch_size, one number for rates": (
+        lambda: rate_vs_batch_size((np.ones((8, 1)), np.ones(8)), rates=0.1), TypeError,
+        r"^rates must be None or a non-empty list of learning rates, got 0.1"),
+    "plot_u_curve, not a sweep": (
+        lambda: plot_u_curve("abc"), TypeError, r"^results must be a LRSweepResult .*got 'abc'"),
+    "contour_levels, text": (
+        lambda: contour_levels("abc"), TypeError, r"^values must be an array of numbers, got 'abc'"),
+    "SurfacePanel, a number for rules": (
+        lambda: SurfacePanel(rules=3), TypeError, r"^rules must be a dict \{name: rule\} or a list"),
 }
 
 
