@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import matplotlib
@@ -13,8 +14,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from labkit.optimization import conditioning as cond  # noqa: E402
 from labkit.optimization import surfaces as surf  # noqa: E402
+
+# the module itself: the face's name `conditioning` is the function of the same name
+cond = importlib.import_module("labkit.optimization.conditioning")
 from labkit.panels.surfaces import SurfacePanel  # noqa: E402
 from labkit.viz.surfaces import SurfaceView, contour_levels, plot_surface  # noqa: E402
 
