@@ -15,11 +15,11 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from labkit.optimization import surfaces as surf  # noqa: E402
+from labkit.panels.surfaces import SurfacePanel  # noqa: E402
+from labkit.viz.surfaces import SurfaceView, contour_levels, plot_surface  # noqa: E402
 
 # the module itself: the face's name `conditioning` is the function of the same name
 cond = importlib.import_module("labkit.optimization.conditioning")
-from labkit.panels.surfaces import SurfacePanel  # noqa: E402
-from labkit.viz.surfaces import SurfaceView, contour_levels, plot_surface  # noqa: E402
 
 TORCH = {  # rule -> (optimizer class, options, lr)
     "sgd": (torch.optim.SGD, {}, 0.05),
