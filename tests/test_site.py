@@ -1,6 +1,8 @@
 """``make site``: tools/build_site.py runs every lab and writes a static HTML page per lab plus an index.
 
-Built once in fast mode into a temp folder (a few minutes: every lab runs). Each lab page must
+Built once in fast mode into a temp folder (a few minutes: every lab runs). That run is also the
+suite's check that every lab runs top to bottom from a fresh kernel (a cell that raises stops the
+build, naming the cell) and prints no line wider than the notebook column. Each lab page must
 exist, be linked from the index under the lab's title, and show at least one picture when the
 lab draws figures: ipympl canvases and live panels are widgets, which static HTML cannot show,
 so the build replaces them with PNG snapshots and no widget placeholder may remain.
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from labkit.text import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
@@ -58,3 +62,27 @@ def test_every_lab_page_shows_its_figures(site, path):
     images = re.findall(r'<img[^>]+src="data:image/png;base64,', page)
     if draws_figures(path):
         assert images, f"{path.name} draws figures but its page has no <img>"
+
+
+def _printed(output) -> str:
+    """The text a notebook shows as plain monospace: streams, and results with no richer form."""
+    if output.output_type == "stream":
+        return output.text
+    data = output.get("data", {})
+    if "text/plain" in data and not set(data) - {"text/plain"}:
+        return data["text/plain"]
+    return ""
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
+def test_every_lab_ran_without_errors_and_prints_within_the_column(site, path):
+    _, pages = site
+    notebook = next(p["notebook"] for p in pages if p["file"] == f"{path.stem}.html")
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert cells and all(c.execution_count for c in cells), "a code cell did not run"
+    errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors[0]
+    # JupyterLab breaks a printed line wider than the column anywhere, mid-number included
+    wide = [(index, line) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for output in cell.outputs for line in _printed(output).splitlines() if len(line) > COLUMNS + 5]
+    assert not wide, f"printed lines wider than the notebook column ({COLUMNS + 5} characters): {wide}"

@@ -166,7 +166,8 @@ here: each picture is the state after Run All. To use them, open the labs in Jup
 
 
 def build(out: Path, *, fast: bool = False, labs: list[str] | None = None) -> list[dict]:
-    """Execute and export each lab into ``out``; one summary per lab: file, title, figures, seconds."""
+    """Execute and export each lab into ``out``; one summary per lab: file, title, figures, seconds,
+    and the executed notebook itself (``notebook``: its printed outputs, for the tests)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = sorted(LABS.glob("*.ipynb"))
     if labs:
@@ -183,7 +184,7 @@ def build(out: Path, *, fast: bool = False, labs: list[str] | None = None) -> li
         figures = sum("image/png" in o.get("data", {}) for c in notebook.cells if c.cell_type == "code"
                       for o in c.outputs)
         pages.append({"file": page.name, "title": title, "figures": figures,
-                      "seconds": round(time.perf_counter() - start, 1)})
+                      "seconds": round(time.perf_counter() - start, 1), "notebook": notebook})
         print(f"{page.name}: {figures} figures, {pages[-1]['seconds']} s", flush=True)
     items = "\n".join(f'<li><a href="{p["file"]}">{html.escape(p["title"])}</a></li>' for p in pages)
     mode = "in fast mode (small sizes)" if fast else "at full size"
