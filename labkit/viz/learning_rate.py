@@ -187,9 +187,11 @@ class RegimesView:
         for line, fit, label, curve, pred in zip(self.curves, self.fits, labels, curves, fits, strict=True):
             line.set_data(np.arange(1, len(curve) + 1), curve)
             line.set_label(label)
-            fit.set_data(self.x, np.clip(pred, -10, 10))
+            # a diverged run's weights were frozen mid-explosion: its "fit" is a wall, not a curve
+            diverged = np.isnan(curve).any()
+            fit.set_data(self.x, np.full_like(self.x, np.nan) if diverged else np.clip(pred, -10, 10))
         finite = curves[np.isfinite(curves) & (curves > 0)]
         self.ax_loss.set_xlim(1, curves.shape[1])
         if finite.size:
             self.ax_loss.set_ylim(finite.min() * 0.7, min(finite.max(), 1e3) * 1.5)
-        self.ax_loss.legend(loc="lower left", fontsize="x-small", frameon=False)
+        self.ax_loss.legend(loc="upper right", fontsize="x-small", framealpha=0.85)  # falling curves: free
