@@ -1,4 +1,4 @@
-"""Numbers Lab 06's prose states, computed with labkit at the lab's full sizes, so text and code cannot drift."""
+"""Numbers Lab 06's prose states, computed with labkit at the lab's full sizes: text and code cannot drift."""
 
 from __future__ import annotations
 
@@ -96,5 +96,20 @@ def test_section8_clipping_numbers():
     assert shown == {None: "0.6", 10.0: "0.6", 3.0: "0.13", 1.0: "0.024", 0.3: "0.02", 0.1: "0.079"}
     assert round(100 * result.runs[0.3].fraction_clipped) == 91
     text = _text()
-    for stated in ("near 0.6", "at 3 brings it to 0.13", "at 1 to 0.024", "at 0.3 to 0.020", "91%", "(0.079)"):
-        assert stated in text
+    claims = ("near 0.6", "at 3 brings it to 0.13", "at 1 to 0.024", "at 0.3 to 0.020", "91%", "(0.079)")
+    for claim in claims:
+        assert claim in text
+
+
+def test_section7_small_batches_lead_per_epoch_and_large_ones_per_step():
+    from labkit.data import make_sine
+    from labkit.optimization import batch_size_curves
+
+    sine = make_sine(128, noise=0.1, random_state=0)
+    by_epochs = batch_size_curves(sine, epochs=10, lr=0.05)
+    by_steps = batch_size_curves(sine, steps=200, lr=0.05)
+    final = {b: loss[-1] for b, loss in zip(by_epochs.batch_sizes, by_epochs.loss, strict=True)}
+    assert final[1] < final[128] / 2  # per epoch: B = 1 far ahead
+    final = {b: loss[-1] for b, loss in zip(by_steps.batch_sizes, by_steps.loss, strict=True)}
+    assert final[128] < final[1] / 2  # per update: the full batch ahead
+    assert "the order flips and the full batch is ahead" in _text()

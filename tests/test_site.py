@@ -18,6 +18,9 @@ import pytest
 
 from labkit.text import COLUMNS
 
+# One worker runs them all, so the build (every lab, a few minutes) happens once, not once per worker.
+pytestmark = pytest.mark.xdist_group("site")
+
 ROOT = Path(__file__).resolve().parent.parent
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
 DRAWS = ("plt.show()", "plt.subplots", "Panel(", "Explorer(", "Playground(", "fig.canvas")
