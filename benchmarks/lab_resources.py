@@ -48,6 +48,9 @@ INTERACTIONS = {
            ("explorer", "domain_width")],
     "05": [("panel", "activation"), ("panel", "init"), ("panel", "batch_norm"), ("panel", "residual"),
            ("panel", "depth")],
+    "06": [("panel", "lr"), ("surfaces", "lr"), ("watch_panel", "lr"), ("panel", "optimizer"),
+           ("surfaces", "momentum"), ("surfaces", "surface"), ("watch_panel", "optimizer"),
+           ("surfaces", "condition")],
 }
 
 # Kernel-side helper: one "interaction" sets one control to its next option (menus, selection
