@@ -138,3 +138,13 @@ def test_bad_arguments_are_named(call, error, words):
 
 def test_the_band_is_the_rule_of_thumb():
     assert update_ratio.BAND[0] < update_ratio.RULE_OF_THUMB < update_ratio.BAND[1]
+
+
+def test_a_rate_so_high_that_the_net_stops_moving_is_called_too_high_not_low():
+    from labkit.data import make_sine
+    from labkit.optimization.update_ratio import watch
+
+    run = watch(make_sine(128, noise=0.1, random_state=0), lr=0.56, epochs=20, optimizer="sgd")
+    assert not run.diverged and np.median(run.typical()) < 1e-3 * np.nanmax(run.monitor.ratios)
+    assert run.verdict() == "stalled"
+    assert "too high" in run.summary() and "low" not in run.summary()

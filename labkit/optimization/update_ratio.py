@@ -122,14 +122,25 @@ class UpdateRatioRun:
         return np.median(ratios[len(ratios) // 2:], axis=0)
 
     def verdict(self) -> str:
-        """"low", "about right" or "high" for the median over layers of :meth:`typical`; "diverged"."""
-        return "diverged" if self.diverged else judge_ratio(float(np.median(self.typical())))
+        """"low", "about right" or "high" for the median over layers of :meth:`typical`; "diverged";
+        "stalled" when early steps were far above the band and the run then stopped moving (a rate
+        so high that it saturated the units: its small late ratio does not mean "too low")."""
+        if self.diverged:
+            return "diverged"
+        verdict = judge_ratio(float(np.median(self.typical())))
+        if verdict == "low" and len(self.monitor.ratios) and np.nanmax(self.monitor.ratios) > 10 * BAND[1]:
+            return "stalled"
+        return verdict
 
     def summary(self) -> str:
         """One line for a status bar: 'update/weight about 3e-4: the rate looks low'."""
         verdict = self.verdict()
         if verdict == "diverged":
             return f"{self.optimizer} lr={self.lr:.3g}: the loss diverged; the rate is far too high"
+        if verdict == "stalled":
+            peak = np.nanmax(self.monitor.ratios)
+            return (f"{self.optimizer} lr={self.lr:.3g}: first steps up to {peak:.0e} of the weights, "
+                    "then it stopped moving: the rate is too high")
         words = {"low": "the rate looks low", "high": "the rate looks high",
                  "about right": "about the rule of thumb's 1e-3"}[verdict]
         loss = self.history.train_loss[-1] if self.history.train_loss else float("nan")

@@ -30,12 +30,16 @@ def _band(ax) -> None:
 
 
 def _log_limits(values, default=(1e-6, 1e-1), keep=BAND) -> tuple[float, float]:
-    """Log-axis limits around the finite positive ``values``, always showing the ``keep`` range."""
+    """Log-axis limits around the finite positive ``values``, always showing the ``keep`` range.
+
+    Capped at 1e-8 and 10: a ratio above 10 means the weights exploded (the point is made by
+    the curve leaving the top), and an axis stretched to 1e10 squashed the band and every useful
+    curve into a sliver."""
     values = np.asarray(values, dtype=float).ravel()
     values = values[np.isfinite(values) & (values > 0)]
     if not len(values):
         return default
-    return min(float(values.min()), keep[0]) / 2, max(float(values.max()), keep[1]) * 2
+    return max(min(float(values.min()), keep[0]) / 2, 1e-8), min(max(float(values.max()), keep[1]) * 2, 10.0)
 
 
 class UpdateRatioView:
