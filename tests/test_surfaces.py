@@ -220,3 +220,13 @@ def test_every_rule_stays_stable_far_below_the_bound_and_threshold_says_none_for
                                  momentum=0.5, steps=400):
         assert run.diverged_at is None and surface.value(run.final) < surface.value(surface.start)
     assert math.isfinite(surf.rosenbrock().curvature)
+
+
+def test_the_panel_draws_every_rule_at_once_a_users_too():
+    def mine(w, g, state, lr, momentum):
+        return w - lr * g
+
+    panel = SurfacePanel(rules={"mine": mine})
+    panel.controls["show"].value = tuple(panel.rules)  # all six, as a learner's shift-click picks them
+    assert panel.last_error is None and panel.status.value.count("ends at loss") == 6
+    panel.close()

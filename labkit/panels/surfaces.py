@@ -55,8 +55,9 @@ class SurfacePanel(LivePanel):
         show = ["sgd", "momentum", "nesterov", "adam"] if show is None else list(show)
         for name in show:
             check_choice("show", name, self.rules)
-        if not 1 <= len(show) <= 5:
-            raise ValueError(f"show must name 1 to 5 rules, got {len(show)}: {show}")
+        n_lines = min(len(self.rules), 7)  # every rule can be shown at once (the view's styles allow 7)
+        if not 1 <= len(show) <= n_lines:
+            raise ValueError(f"show must name 1 to {n_lines} rules, got {len(show)}: {show}")
         lr = _DEFAULT_LR[surface] if lr is None else check_float("lr", lr, min_value=1e-5, max_value=10.0)
         self.steps = check_int("steps", steps, min_value=1, max_value=5000)
         slider = {"continuous_update": False, "style": _STYLE}
@@ -73,17 +74,21 @@ class SurfacePanel(LivePanel):
                 max=3, step=0.05, description="condition", readout_format=".3g", **slider),
             "show": widgets.SelectMultiple(options=[(RULE_LABELS.get(k, k), k) for k in self.rules],
                                            value=tuple(show), rows=min(len(self.rules), 6),
-                                           description="rules", style=_STYLE),
+                                           description="rules", style=_STYLE,
+                                           tooltip="Ctrl-click (Cmd-click on a Mac) to pick several"),
         }
         self.controls["surface"].observe(self._on_surface, names="value")  # before _start's: lr is set first
-        self.figure, self._screen = new_figure((COLUMN_INCHES, 4.2))
+        self.figure, self._screen = new_figure((COLUMN_INCHES, 3.7))  # controls + picture fit 800 px
         self.figure.subplots_adjust(left=0.08, right=0.72, bottom=0.12, top=0.92)
-        self.view = SurfaceView(self.figure.add_subplot(1, 1, 1), n_lines=5)
+        self.view = SurfaceView(self.figure.add_subplot(1, 1, 1), n_lines=n_lines)
         self.code = widgets.HTML()
+        # the rules' code, one click away: open, it pushed the sliders off a laptop's screen
+        code_box = widgets.Accordion(children=[self.code], titles=("the code of the rules shown",),
+                                     selected_index=None)
         self._surfaces, self._scene, self._coded = {}, None, None
         # a frame moves only the paths: blitted over a saved picture of contours, ticks and legend
         self._blitter = Blitter(self.figure, [*self.view.lines, *self.view.ends, self.view.start])
-        self._start(extra=(self.code,))
+        self._start(extra=(code_box,))
 
     def _on_surface(self, change) -> None:
         """A new surface starts at its own sensible rate (Rosenbrock's curvature is 100x the quadratic's)."""
