@@ -34,7 +34,8 @@ def test_q1_wants_a_rate_below_the_curves_minimum_where_the_loss_still_falls():
     assert ex.q1.check(at_min / 10).ok and ex.q1.check(float(at_min / 3)).ok
     assert not ex.q1.check(at_min).ok and "minimum" in ex.q1.check(at_min).message
     assert not ex.q1.check(at_min * 5).ok  # past the minimum
-    assert not ex.q1.check(at_min / 100).ok  # the flat start
+    assert not ex.q1.check(at_min / 50).ok and "go higher" in ex.q1.check(at_min / 50).message
+    assert not ex.q1.check(at_min / 300).ok  # the flat start
     assert not ex.q1.check("0.01").ok and not ex.q1.check(-1.0).ok
     with pytest.raises(ValueError, match="lrs and losses"):
         exercises(range_test=(lrs, losses[:-1]))
@@ -76,3 +77,12 @@ def test_q6_names_the_path_that_momentum_drew():
     assert np.sum(np.diff(np.sign(along)) != 0) == max(crossings) > 0
     other_seed = exercises(paths_seed=5)
     assert [e.name for e in other_seed][-1] == "q6"
+
+
+def test_q1_on_a_real_range_test_takes_its_own_minimum_over_10_suggestion():
+    from labkit.optimization import default_problem, lr_range_test, make_network
+
+    test = lr_range_test(make_network(0), default_problem()[0])
+    ex = exercises(range_test=(test.lrs, test.smoothed))
+    assert ex.q1.check(test.suggestions["minimum/10"]).ok
+    assert not ex.q1.check(float(test.lrs[np.nanargmin(test.smoothed)])).ok  # the raw minimum: too high

@@ -6,6 +6,7 @@ import numpy as np
 
 from labkit.arguments import check_float, check_int, to_numpy
 from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number
+from labkit.optimization.range_test import suggest_rates
 from labkit.optimization.surfaces import quadratic, trajectories
 
 __all__ = ["exercises", "mystery_paths", "DIVERGENCE_CAUSES", "RATIO_ACTIONS", "PATH_LETTERS"]
@@ -24,14 +25,14 @@ RATIO_ACTIONS = ("raise the learning rate", "lower the learning rate", "add weig
 
 
 def _rate_pick_check(lrs, losses):
-    """q1: a rate from the range test's curve: in the stretch where the loss still falls fast."""
+    """q1: a rate from the range test's curve, read as minimum/10 reads it (ends left out, as fastai)."""
     lrs = to_numpy("lrs", lrs).astype(float).ravel()
     losses = to_numpy("losses", losses).astype(float).ravel()
     if lrs.shape != losses.shape or len(lrs) < 5:
         raise ValueError(f"lrs and losses must be two 1-D arrays of one length >= 5, got shapes "
                          f"{lrs.shape} and {losses.shape}")
     finite = np.isfinite(losses)
-    at_min = float(lrs[finite][np.argmin(losses[finite])])
+    at_min = 10 * suggest_rates(lrs[finite], losses[finite])["minimum/10"]  # the rule's own minimum
     low, high = at_min / 30, at_min / 2
 
     def check(answer):
@@ -41,11 +42,15 @@ def _rate_pick_check(lrs, losses):
             where = "past" if answer > at_min else "at"
             return False, (f"{answer:g} is {where} the curve's minimum ({at_min:.2g}): there the loss has "
                            "stopped falling, and a full run at that rate sits at the edge of divergence")
-        if answer < low:
-            return False, (f"{answer:g} is more than 30x below the minimum ({at_min:.2g}), where the loss "
-                           "has hardly begun to fall: training at it is slow")
-        return True, (f"{answer:g} is in the stretch where the loss still falls steeply, "
-                      f"{at_min / answer:.0f}x below the minimum at {at_min:.2g}.")
+        if answer >= low:
+            return True, (f"{answer:g} is in the stretch where the loss still falls steeply, "
+                          f"{at_min / answer:.0f}x below the minimum at {at_min:.2g}.")
+        if answer >= at_min / 100:
+            return False, (f"{answer:g} is where the loss falls fast, but {at_min / answer:.0f}x below the "
+                           f"minimum ({at_min:.2g}); in section 3, full training ended about twice as high "
+                           "there as at minimum/10: go higher")
+        return False, (f"{answer:g} is more than 100x below the minimum ({at_min:.2g}), where the loss "
+                       "has hardly begun to fall: training at it is slow")
 
     return check, at_min
 
@@ -81,12 +86,13 @@ def exercises(range_test=None, largest_curvature=None, *, paths_seed: int = 0) -
         check, at_min = _rate_pick_check(*range_test)
         items.append(Exercise(
             "q1", check=check,
-            hint="Find the rate where the smoothed loss is lowest, then step back towards smaller rates, "
-                 "to where the curve still falls steeply: a rule of thumb is the minimum divided by 10.",
+            hint="Find the rate where the smoothed loss is lowest (leave out the last few steps, where it "
+                 "shoots up), then step back towards smaller rates: a rule of thumb is the minimum divided "
+                 "by 10.",
             solution=f"Anything from {at_min / 30:.2g} to {at_min / 2:.2g}; {at_min / 10:.2g} (the minimum "
-                     f"{at_min:.2g} divided by 10) is fastai's rule. At the minimum itself the loss is about "
-                     "to blow up: the test raised the rate every step, so the loss there is already lagging "
-                     "behind a rate that is too high.",
+                     f"{at_min:.2g} divided by 10) is fastai's rule, the minimum/10 suggestion. At the "
+                     "minimum itself the loss is about to blow up: the test raised the rate every step, so "
+                     "the loss there is already lagging behind a rate that is too high.",
         ))
     items.append(Exercise(
         "q2", check=expect_choice(DIVERGENCE_CAUSES[0], DIVERGENCE_CAUSES),
