@@ -164,7 +164,8 @@ class RangeTestResult:
             f"RangeTestResult({len(self.lrs)} of {self.steps} steps, lr {self.lrs[0]:.3g} to "
             f"{self.lrs[-1]:.3g}, {self.seconds:.2f} s; stopped: {self.stop_reason})",
             f"  lowest smoothed loss {self.smoothed[best]:.4g} at lr {self.lrs[best]:.3g}",
-            "  suggestions: " + ", ".join(f"{name} {lr:.3g}" for name, lr in s.items())])
+            "  suggestions: " + ", ".join(f"{name} {lr:.3g}" for name, lr in s.items()),
+            "  (the rules leave out the first 10% and the last 5 steps, as fastai does)"])
 
 
 def _tensors(train, model):
