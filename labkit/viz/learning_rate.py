@@ -176,8 +176,9 @@ class RegimesView:
         self.fits = [self.ax_fit.plot([], [], lw=1.5, **s)[0] for s in styles]
         for line in (self.curves[-1], self.fits[-1]):
             line.set(lw=2.8, color="k", ls="-")
-        self.ax_fit.plot(x, truth, ":", color="0.35", lw=1)
-        self.ax_fit.plot(*points, "o", ms=3, color="0.35")
+        truth_line = self.ax_fit.plot(x, truth, ":", color="0.35", lw=1, label="true function")[0]
+        dots = self.ax_fit.plot(*points, "o", ms=3, color="0.35", label="training points")[0]
+        self.ax_fit.legend(handles=[truth_line, dots], loc="lower right", fontsize="x-small", framealpha=0.85)
         self.ax_loss.set(yscale="log", xlabel="epoch", ylabel="training MSE")
         self.ax_fit.set(xlabel="x", ylabel="prediction", ylim=(-2.0, 2.0))
         self.x = x
