@@ -33,11 +33,18 @@ def load_builder():
     return module
 
 
+_BUILT = {}  # the build, kept for the worker's life: see site()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    pages = load_builder().build(out, fast=True)
-    return out, pages
+    # pytest-xdist tears module fixtures down whenever a worker does not yet know its next test, so
+    # a module-scoped build still ran twice on one worker (150 s each, seen in --durations); the
+    # worker keeps the first one instead.
+    if "site" not in _BUILT:
+        out = tmp_path_factory.mktemp("site")
+        _BUILT["site"] = out, load_builder().build(out, fast=True)
+    return _BUILT["site"]
 
 
 def draws_figures(path: Path) -> bool:
