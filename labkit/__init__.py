@@ -9,7 +9,8 @@ The layout (a test, ``tests/test_layers.py``, holds its direction):
 - core, at the top: ``arguments``, ``runtime``, ``progress``, ``data``, ``splits``,
   ``models``, ``optim``, ``history``, ``train``, ``batched``, ``batched_optim``, ``exercises``.
   Core imports only core.
-- one subpackage per topic: ``generalization``, ``gradients``, ``debugging``, ``optimization``. A topic
+- one subpackage per topic: ``generalization``, ``gradients``, ``debugging``, ``optimization``,
+  ``search``. A topic
   builds on core and never on another topic.
 - ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
   (ipywidgets only), ``course`` holds the exercise sets and never imports panels.
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 CORE = ("arguments", "runtime", "progress", "data", "splits", "models", "optim", "history", "train",
         "batched", "batched_optim", "exercises", "text")
-TOPICS = ("generalization", "gradients", "debugging", "optimization")
+TOPICS = ("generalization", "gradients", "debugging", "optimization", "search")
 OUTER = ("viz", "panels", "course")
 
 __all__ = ["setup", "__version__", *CORE, *TOPICS, *OUTER]
