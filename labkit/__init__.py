@@ -10,8 +10,7 @@ The layout (a test, ``tests/test_layers.py``, holds its direction):
   ``models``, ``optim``, ``history``, ``train``, ``batched``, ``batched_optim``, ``exercises``.
   Core imports only core.
 - one subpackage per topic: ``generalization``, ``gradients``, ``debugging``, ``optimization``,
-  ``search``. A topic
-  builds on core and never on another topic.
+  ``search``. A topic builds on core and never on another topic.
 - ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
   (ipywidgets only), ``course`` holds the exercise sets and never imports panels.
 """
