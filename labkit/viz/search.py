@@ -1,0 +1,141 @@
+"""The hyperparameter-search lab's pictures: decades of draws, grid against random, strategies, a BO step.
+
+- :class:`DecadeView` / :func:`plot_decades`: a histogram of draws on a log axis, the decade
+  boundaries and each decade's share written in it (Lusch's histogram).
+- :func:`plot_grid_vs_random`: the objective's landscape over two parameters with the grid's
+  and the random search's trials on it, and below each the best error at each value of the
+  parameter that matters, with the values each search tried (Goodfellow et al. figure 11.2).
+- :func:`plot_strategies`: best-so-far validation error against trials, median and band.
+- :class:`BayesStepView` / :func:`plot_bayes_step`: one step of Bayesian optimization as in
+  Snoek et al. (2012) figure 1: observations, the GP's mean and band, expected improvement
+  below and its pick; :func:`plot_bayes_contour` the two-parameter version.
+
+Views make their artists once and ``show`` changes their data (a live panel calls it); the
+``plot_*`` functions make a figure with :func:`labkit.viz.layout.subplots`. viz imports no
+topic: results arrive as objects with the documented attributes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+
+from labkit.viz.layout import subplots
+from labkit.viz.palette import HEATMAP, PALETTE, TRUTH, series_style
+
+__all__ = ["DecadeView", "plot_decades", "plot_grid_vs_random", "MAX_DECADES"]
+
+MAX_DECADES = 12  # share labels made once: a range of up to 12 decades shows every share
+_BINS = 40  # histogram bars, log-spaced over the range
+
+
+class DecadeView:
+    """A histogram of positive draws on a log x-axis, decade boundaries dashed, each decade's share above.
+
+    ``show(values, decades, title)`` takes the draws (n,) and an object with ``edges`` (m + 1,)
+    and ``shares`` (m,) (:class:`labkit.search.sampling.Decades`); the bars, lines and labels
+    are made here once and only their data change.
+    """
+
+    def __init__(self, ax, *, color=PALETTE[0]):
+        self.ax = ax
+        self.bars = ax.bar(np.arange(_BINS), np.zeros(_BINS), width=1.0, align="edge", color=color,
+                           alpha=0.8, edgecolor="white", linewidth=0.3)
+        self.lines = LineCollection([], colors=TRUTH, linestyles="--", linewidths=1.0,
+                                    transform=ax.get_xaxis_transform())  # y from 0 to 1 of the axes
+        ax.add_collection(self.lines)
+        # x in data, y in axes fraction: the shares sit in a strip above the tallest bar
+        self.labels = [ax.text(1, 0.9, "", ha="center", va="bottom", fontsize="small", fontweight="bold",
+                               color="0.15", transform=ax.get_xaxis_transform()) for _ in range(MAX_DECADES)]
+        ax.set_xscale("log")
+        ax.set_xlabel("value drawn (log scale)")
+        ax.set_ylabel("draws")
+        self.title = ax.set_title("", fontsize="medium")
+
+    def show(self, values, decades, title: str = "") -> None:
+        edges = np.asarray(decades.edges, dtype=float)
+        bins = np.geomspace(edges[0], edges[-1], _BINS + 1)
+        counts = np.histogram(np.asarray(values, dtype=float), bins=bins)[0]
+        for bar, left, right, count in zip(self.bars, bins[:-1], bins[1:], counts, strict=True):
+            bar.set_x(left)
+            bar.set_width(right - left)
+            bar.set_height(count)
+        top = max(counts.max(), 1) * 1.2 / 0.9  # the bars end below the labels' strip
+        self.ax.set_xlim(edges[0], edges[-1])
+        self.ax.set_ylim(0, top)
+        self.lines.set_segments([[(x, 0), (x, 1)] for x in edges[1:-1]])
+        for i, label in enumerate(self.labels):
+            if i < len(decades.shares):
+                label.set_x(np.sqrt(edges[i] * edges[i + 1]))
+                label.set_text(f"{decades.shares[i]:.0%}" if decades.shares[i] >= 0.01
+                               else f"{decades.shares[i]:.1%}")
+            label.set_visible(i < len(decades.shares))
+        self.title.set_text(title)
+
+
+def plot_decades(samples: dict, *, height: float = 3.0):
+    """Side-by-side decade histograms: ``samples`` maps a title to ``(values, decades)``.
+
+    ``plot_decades({"uniform": (u, decade_shares(u, lo, hi)), "log-uniform": (g, ...)})``.
+    Returns ``(fig, views)``.
+    """
+    if not isinstance(samples, dict) or not samples:
+        raise TypeError(f"samples must be a non-empty dict {{title: (values, decades)}}, got {samples!r:.60}")
+    fig, axes = subplots(1, len(samples), height=height, sharey=True, squeeze=False)
+    views = []
+    for i, (ax, (title, (values, decades))) in enumerate(zip(axes[0], samples.items(), strict=True)):
+        view = DecadeView(ax, color=series_style(i)["color"])
+        view.show(values, decades, f"{title}: {len(values)} draws")
+        views.append(view)
+    for ax in axes[0][1:]:
+        ax.set_ylabel("")
+    top = max(bar.get_height() for view in views for bar in view.bars)
+    axes[0][0].set_ylim(0, max(top, 1) * 1.2 / 0.9)  # one y scale (shared), the labels above every bar
+    return fig, views
+
+
+def _landscape(ax, result, points, errors, color, marker, title):
+    """One contour panel: the landscape, the trials, the important parameter's tried values as a rug."""
+    x_axis, y_axis = result.axes
+    contour = ax.contourf(x_axis, y_axis, result.landscape.T, levels=12, cmap=HEATMAP)
+    ax.scatter(points[:, 0], points[:, 1], s=46, c=color, marker=marker, edgecolors="white", linewidths=1.0,
+               zorder=3)
+    ax.set_xlabel(result.names[0])
+    ax.set_ylabel(result.names[1])
+    ax.set_title(f"{title}: {len(points)} trials, best {np.min(errors):.3g}", fontsize="medium")
+    return contour
+
+
+def _marginal(ax, result, points, errors, color, marker, which):
+    """Best error at each value of the important parameter, and the trials at the values they tried."""
+    k = result.important
+    ax.plot(result.axes[k], result.marginal, color=TRUTH, lw=1.5, label="best over the other parameter")
+    ax.scatter(points[:, k], errors, s=30, c=color, marker=marker, zorder=3, label=f"{which}'s trials")
+    for x in np.unique(np.round(points[:, k], 9)):
+        ax.axvline(x, color=color, lw=0.8, alpha=0.5)
+    ax.set_xlabel(f"{result.names[k]} (the one that matters)")
+    ax.set_ylabel("validation error")
+    n = len(np.unique(np.round(points[:, k], 9)))
+    ax.set_title(f"{n} values of {result.names[k]} tried", fontsize="small")
+
+
+def plot_grid_vs_random(result, *, height: float = 5.6):
+    """Grid (left) and random (right) trials on the landscape, and the marginal over the important parameter.
+
+    ``result`` is a :class:`labkit.search.sampling.GridVsRandom`. Top: the validation error
+    over both parameters (darker is lower) with the trials; bottom: the lowest error reachable
+    at each value of the parameter that matters, the trials' errors at the values they tried
+    (a vertical line per distinct value). Bergstra and Bengio (2012); Goodfellow et al. figure
+    11.2. Returns ``(fig, axes)``, axes (2, 2).
+    """
+    fig, axes = subplots(2, 2, height=height, squeeze=False)
+    sets = (("grid", result.grid, result.grid_errors, series_style(0)), ("random", result.random,
+                                                                       result.random_errors, series_style(1)))
+    for column, (which, points, errors, style) in enumerate(sets):
+        contour = _landscape(axes[0, column], result, points, errors, style["color"], style["marker"],
+                             f"{which} search")
+        _marginal(axes[1, column], result, points, errors, style["color"], style["marker"], which)
+        if column == 1:
+            axes[1, 1].sharey(axes[1, 0])
+    fig.colorbar(contour, ax=axes[0, :].tolist(), label="validation error", shrink=0.9)
+    return fig, axes
