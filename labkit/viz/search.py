@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import LogNorm
 
 from labkit.viz.layout import subplots
 from labkit.viz.palette import HEATMAP, PALETTE, TRUTH, series_style
@@ -97,7 +98,12 @@ def plot_decades(samples: dict, *, height: float = 3.0):
 def _landscape(ax, result, points, errors, color, marker, title):
     """One contour panel: the landscape, the trials, the important parameter's tried values as a rug."""
     x_axis, y_axis = result.axes
-    contour = ax.contourf(x_axis, y_axis, result.landscape.T, levels=12, cmap=HEATMAP)
+    low, high = np.nanmin(result.landscape), np.nanmax(result.landscape)
+    if low > 0 and high / low > 10:  # a cliff (divergence) would take every colour but one: log levels
+        contour = ax.contourf(x_axis, y_axis, result.landscape.T, levels=np.geomspace(low, high, 13),
+                              cmap=HEATMAP, norm=LogNorm(low, high))
+    else:
+        contour = ax.contourf(x_axis, y_axis, result.landscape.T, levels=12, cmap=HEATMAP)
     ax.scatter(points[:, 0], points[:, 1], s=46, c=color, marker=marker, edgecolors="white", linewidths=1.0,
                zorder=3)
     ax.set_xlabel(result.names[0])
@@ -113,6 +119,8 @@ def _marginal(ax, result, points, errors, color, marker, which):
     ax.scatter(points[:, k], errors, s=30, c=color, marker=marker, zorder=3, label=f"{which}'s trials")
     for x in np.unique(np.round(points[:, k], 9)):
         ax.axvline(x, color=color, lw=0.8, alpha=0.5)
+    if np.nanmin(result.marginal) > 0 and np.nanmax(result.landscape) / np.nanmin(result.marginal) > 10:
+        ax.set_yscale("log")
     ax.set_xlabel(f"{result.names[k]} (the one that matters)")
     ax.set_ylabel("validation error")
     n = len(np.unique(np.round(points[:, k], 9)))
@@ -137,5 +145,6 @@ def plot_grid_vs_random(result, *, height: float = 5.6):
         _marginal(axes[1, column], result, points, errors, style["color"], style["marker"], which)
         if column == 1:
             axes[1, 1].sharey(axes[1, 0])
-    fig.colorbar(contour, ax=axes[0, :].tolist(), label="validation error", shrink=0.9)
+    bar = fig.colorbar(contour, ax=axes[0, :].tolist(), label="validation error", shrink=0.9)
+    bar.set_ticks(contour.levels[::3], labels=[f"{v:.2g}" for v in contour.levels[::3]])
     return fig, axes

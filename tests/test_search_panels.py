@@ -1,0 +1,76 @@
+"""The search lab's panels and pictures, driven headless: set widget values and check what the plots hold."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from labkit.panels.search import LogScalePanel  # noqa: E402
+from labkit.search.sampling import decade_shares, draw, grid_vs_random  # noqa: E402
+from labkit.viz.search import plot_decades, plot_grid_vs_random  # noqa: E402
+
+
+def heights(view):
+    return np.array([bar.get_height() for bar in view.bars])
+
+
+def artist_counts(ax):
+    return len(ax.lines), len(ax.patches), len(ax.collections), len(ax.texts)
+
+
+def test_log_scale_panel_redraws_in_place_when_the_sampler_and_range_change():
+    panel = LogScalePanel(low=1e-4, high=1e-1, scale="uniform", n=2000)
+    assert panel.last_error is None and panel.runs == 1
+    draws, decades = panel.result
+    assert heights(panel.view).sum() == 2000 and decades.shares[-1] > 0.85
+    assert [t.get_text() for t in panel.view.labels[:3]][-1] == f"{decades.shares[-1]:.0%}"
+    assert "share per decade" in panel.status.value and len(panel._screen.value) > 1000
+    counts, bars = artist_counts(panel.view.ax), list(panel.view.bars)
+    panel.controls["scale"].value = "log"
+    assert panel.runs == 2 and np.allclose(panel.result[1].shares, 1 / 3, atol=0.05)
+    panel.controls["exponents"].value = (-6.0, -1.0)  # five decades now
+    assert panel.runs == 3 and len(panel.result[1].shares) == 5
+    assert sum(label.get_visible() for label in panel.view.labels) == 5
+    assert panel.view.ax.get_xlim() == pytest.approx((1e-6, 1e-1))
+    assert artist_counts(panel.view.ax) == counts and list(panel.view.bars) == bars  # same artists
+    panel.close()
+
+
+def test_log_scale_panel_shows_an_error_in_its_status_line():
+    panel = LogScalePanel()
+    panel.controls["exponents"].value = (-3.0, -3.0)
+    assert isinstance(panel.last_error, ValueError) and "Error" in panel.status.value
+    panel.controls["exponents"].value = (-3.0, -1.0)
+    assert panel.last_error is None and panel.runs == 2
+    panel.close()
+
+
+@pytest.mark.parametrize("kwargs, name", [({"low": 1e-2, "high": 1e-4}, "high"),
+                                          ({"scale": "logit"}, "scale"),
+                                          ({"n": 1}, "n"), ({"low": 1e-12}, "low")])
+def test_log_scale_panel_names_bad_arguments(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        LogScalePanel(**kwargs)
+
+
+def test_pictures_fit_the_column_and_show_the_counts():
+    samples = {}
+    for title, scale in (("uniform", "uniform"), ("log-uniform", "log")):
+        values = draw(1e-4, 1e-1, 500, scale=scale, random_state=0)
+        samples[title] = (values, decade_shares(values, 1e-4, 1e-1))
+    fig, views = plot_decades(samples)
+    assert fig.get_figwidth() * fig.dpi <= 820 and [heights(v).sum() for v in views] == [500, 500]
+    plt.close(fig)
+    space = {"a": (-4.0, 0.0), "b": (-6.0, -1.0)}
+    result = grid_vs_random(lambda p: 10.0 ** (p[:, 0] + 3) ** 2 / 50 + 0.01, space, resolution=5,
+                            random_state=1)
+    fig, axes = plot_grid_vs_random(result)
+    assert fig.get_figwidth() * fig.dpi <= 820
+    assert len(axes[0, 0].collections[-1].get_offsets()) == 9  # the grid's trials on the landscape
+    assert axes[1, 0].get_title().startswith("3 values") and axes[1, 1].get_title().startswith("9 values")
+    plt.close(fig)
