@@ -20,11 +20,13 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
+from matplotlib.patches import Polygon
 
 from labkit.viz.layout import subplots
 from labkit.viz.palette import HEATMAP, PALETTE, TRUTH, series_style
 
-__all__ = ["DecadeView", "plot_decades", "plot_grid_vs_random", "MAX_DECADES"]
+__all__ = ["DecadeView", "plot_decades", "plot_grid_vs_random", "MAX_DECADES", "BayesStepView",
+           "plot_bayes_step", "plot_bayes_contour"]
 
 MAX_DECADES = 12  # share labels made once: a range of up to 12 decades shows every share
 _BINS = 40  # histogram bars, log-spaced over the range
@@ -147,4 +149,98 @@ def plot_grid_vs_random(result, *, height: float = 5.6):
             axes[1, 1].sharey(axes[1, 0])
     bar = fig.colorbar(contour, ax=axes[0, :].tolist(), label="validation error", shrink=0.9)
     bar.set_ticks(contour.levels[::3], labels=[f"{v:.2g}" for v in contour.levels[::3]])
+    return fig, axes
+
+
+def _axis_values(dim, u) -> np.ndarray:
+    """Unit-cube positions of a search dimension (``.low``, ``.high``, ``.log``) -> its axis values
+    (log10 of the value for a log dimension)."""
+    u = np.asarray(u, dtype=float)
+    if dim.log:
+        return np.log10(dim.low) + u * (np.log10(dim.high) - np.log10(dim.low))
+    return dim.low + u * (dim.high - dim.low)
+
+
+class BayesStepView:
+    """One Bayesian-optimization step over one parameter, as Snoek et al. (2012) figure 1 draws it.
+
+    Top: the observations, the Gaussian process's posterior mean and its band (mean +- 2 std),
+    validation error on a log axis; bottom: expected improvement, its maximum marked, a dashed
+    line at the next point through both. ``show(step)`` takes a
+    :class:`labkit.search.bayes.BayesStep` over one dimension (``space``, ``points``, ``errors``,
+    ``grid``, ``mean``/``std`` of log10 error, ``ei``, ``next_point``); artists are made once.
+    """
+
+    def __init__(self, fig):
+        self.figure = fig
+        self.ax, self.ax_ei = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (2.0, 1.0)})
+        self.band = Polygon(np.zeros((3, 2)), closed=True, color=PALETTE[0], alpha=0.2, lw=0,
+                            label="mean +- 2 std")
+        self.ax.add_patch(self.band)
+        (self.mean,) = self.ax.plot([], [], color=PALETTE[0], lw=1.8, label="GP posterior mean")
+        self.observed = self.ax.scatter([], [], s=36, color="0.1", zorder=3, label="observations")
+        (self.ei,) = self.ax_ei.plot([], [], color=PALETTE[2], lw=1.6)
+        self.ei_fill = Polygon(np.zeros((3, 2)), closed=True, color=PALETTE[2], alpha=0.25, lw=0)
+        self.ax_ei.add_patch(self.ei_fill)
+        self.picks = [ax.axvline(0, color=PALETTE[3], ls="--", lw=1.2) for ax in (self.ax, self.ax_ei)]
+        (self.pick_marker,) = self.ax_ei.plot([], [], "v", color=PALETTE[3], ms=9, label="next trial")
+        self.ax.set_ylim(1e-3, 1.0)  # positive limits before the log scale (no data yet)
+        self.ax.set_yscale("log")
+        self.ax.set_ylabel("validation error")
+        self.ax_ei.set_ylabel("expected\nimprovement")
+        self.ax.legend(loc="upper left", fontsize="small", frameon=False, ncol=3)
+        self.title = self.ax.set_title("", fontsize="medium")
+
+    def show(self, step, title: str = "") -> None:
+        dim = step.space[0]
+        x = _axis_values(dim, step.grid[:, 0])
+        mean, std = np.asarray(step.mean), np.asarray(step.std)
+        self.mean.set_data(x, 10.0 ** mean)
+        self.band.set_xy(np.column_stack([np.r_[x, x[::-1]],
+                                          10.0 ** np.r_[mean - 2 * std, (mean + 2 * std)[::-1]]]))
+        self.observed.set_offsets(np.column_stack([_axis_values(dim, step.points[:, 0]), step.errors]))
+        ei = np.asarray(step.ei)
+        self.ei.set_data(x, ei)
+        self.ei_fill.set_xy(np.column_stack([np.r_[x, x[::-1]], np.r_[ei, np.zeros_like(ei)]]))
+        pick = float(_axis_values(dim, step.next_point[0]))
+        for line in self.picks:
+            line.set_xdata([pick, pick])
+        self.pick_marker.set_data([pick], [float(ei.max())])
+        low = min(np.min(10.0 ** (mean - 2 * std)), np.min(step.errors))
+        high = max(np.max(10.0 ** (mean + 2 * std)), np.max(step.errors))
+        self.ax.set_ylim(low / 1.5, high * 3.0)  # room above for the legend
+        self.ax.set_xlim(x[0], x[-1])
+        self.ax_ei.set_ylim(0, max(float(ei.max()), 1e-12) * 1.25)
+        self.ax_ei.set_xlabel(f"log10 {dim.name}" if dim.log else dim.name)
+        self.title.set_text(title)
+
+
+def plot_bayes_step(step, *, height: float = 4.2):
+    """A figure of one step (:class:`BayesStepView`); returns ``(fig, view)``."""
+    fig, _ = subplots(1, 1, height=height)
+    fig.clear()
+    view = BayesStepView(fig)
+    pick = ", ".join(f"{k} = {v:.3g}" for k, v in getattr(step, "next_config", {}).items())
+    view.show(step, f"{len(step.errors)} observations; next trial: {pick}")
+    return fig, view
+
+
+def plot_bayes_contour(step, *, height: float = 3.6):
+    """A two-parameter step: posterior mean (left) and expected improvement (right) as contours, the
+    observations and the next point marked. ``step`` is a 2-D :class:`labkit.search.bayes.BayesStep`."""
+    fig, axes = subplots(1, 2, height=height)
+    side = int(round(len(step.grid) ** 0.5))
+    x = _axis_values(step.space[0], step.grid[::side, 0])
+    y = _axis_values(step.space[1], step.grid[:side, 1])
+    observed = [_axis_values(d, step.points[:, j]) for j, d in enumerate(step.space)]
+    pick = [float(_axis_values(d, step.next_point[j])) for j, d in enumerate(step.space)]
+    for ax, values, label in ((axes[0], 10.0 ** np.asarray(step.mean), "GP mean of the error"),
+                              (axes[1], np.asarray(step.ei), "expected improvement")):
+        filled = ax.contourf(x, y, values.reshape(side, side).T, levels=12, cmap=HEATMAP)
+        fig.colorbar(filled, ax=ax, format="%.2g")
+        ax.scatter(*observed, s=26, color="white", edgecolors="0.1", zorder=3)
+        ax.plot(*pick, "*", color=PALETTE[5], ms=14, mec="white", zorder=4)
+        ax.set_xlabel(f"log10 {step.space[0].name}")
+        ax.set_ylabel(f"log10 {step.space[1].name}")
+        ax.set_title(label, fontsize="medium")
     return fig, axes
