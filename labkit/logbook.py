@@ -22,6 +22,7 @@ import typing
 
 from labkit.arguments import check_int
 from labkit.logbook_store import (
+    JSON_COLUMNS,
     count,
     fingerprint,
     git_state,
@@ -29,7 +30,6 @@ from labkit.logbook_store import (
     open_store,
     plain,
     select,
-    to_json,
     versions,
 )
 
@@ -171,13 +171,15 @@ class Logbook:
         if hasattr(random_state, "bit_generator"):
             random_state = random_state.bit_generator.state
         commit, dirty = git_state()
-        row = {"kind": kind, "config": to_json(config, "config"), "note": note,
-               "metrics": to_json(_mapping("metrics", metrics), "metrics", finite=False),
-               "curves": to_json(_mapping("curves", curves), "curves", finite=False),
-               "data": json.dumps(data_print), "random_state": to_json(random_state, "random_state"),
-               "git_commit": commit, "git_dirty": dirty, "versions": json.dumps(versions())}
-        entry_id, _ = insert(self._connection, row)
-        return self.entry(entry_id)
+        fields = {"kind": kind, "config": plain(config, "config"), "note": note,
+                  "metrics": plain(_mapping("metrics", metrics), "metrics", finite=False),
+                  "curves": plain(_mapping("curves", curves), "curves", finite=False),
+                  "data": data_print, "random_state": plain(random_state, "random_state"),
+                  "git_commit": commit, "git_dirty": dirty, "versions": versions()}
+        row = {name: json.dumps(value, separators=(",", ":")) if name in JSON_COLUMNS else value
+               for name, value in fields.items()}
+        entry_id, stamp = insert(self._connection, row)
+        return Entry(id=entry_id, time=stamp, **fields)  # as written: the JSON round trip keeps every value
 
     def note(self, text: str) -> Entry:
         """Write a free-standing idea (kind "note"): Lusch's "separate logbook to track ideas"."""
