@@ -163,12 +163,19 @@ class Objective:
         """Validation MSE of each configuration, averaged over ``seeds`` (default: the object's): (n,)."""
         return self.evaluate_per_seed(configs, epochs=epochs, seeds=seeds).mean(axis=1)
 
-    def test_error(self, config, *, seeds=None) -> float:
-        """The sealed test set's MSE of ``config`` retrained for the full epochs (mean over seeds)."""
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict with keys {list(self.names)}, got {config!r:.80}")
-        model, _ = self._train([config], None, seeds, count=False)
-        return float(self._errors(model, self._test).mean())
+    def test_error(self, config, *, seeds=None):
+        """The sealed test set's MSE of ``config`` retrained for the full epochs (mean over seeds).
+
+        ``config`` a dict gives a float; a list of dicts gives (n,), trained together. Not
+        counted in :attr:`epochs_spent`: it is the final check, not part of a search.
+        """
+        configs = [config] if isinstance(config, dict) else config
+        if not isinstance(configs, (list, tuple)):
+            raise TypeError(f"config must be a dict with keys {list(self.names)} or a list of them, "
+                            f"got {config!r:.80}")
+        model, n_seeds = self._train(configs, None, seeds, count=False)
+        errors = self._errors(model, self._test).reshape(-1, n_seeds).mean(axis=1)
+        return float(errors[0]) if isinstance(config, dict) else errors
 
     def _train(self, configs, epochs, seeds, *, count=True):
         configs = self.check_configs(configs)
