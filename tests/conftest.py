@@ -147,3 +147,22 @@ def _wait_for(url, server, log_path, timeout=60):
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make ``--dist loadgroup`` honour ``xdist_group`` under pytest 9.
+
+    pytest-xdist 3.8 tags a grouped test by setting ``item._nodeid``, which pytest 9 no longer
+    reads (a node's id now lives in ``item._id``), so every group was spread over the workers:
+    the site build (every lab, ~150 s) ran once per worker. This tags them as xdist meant to.
+    """
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")

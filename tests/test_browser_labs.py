@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM_FLAGS, chromium_path
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser  # spread over the workers: each starts its own JupyterLab
 
 LABS = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "labs").glob("*.ipynb"))
 ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
