@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,9 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit.panels.search import LogScalePanel  # noqa: E402
+from labkit.panels.search import BayesPanel, LogScalePanel  # noqa: E402
 from labkit.search.sampling import decade_shares, draw, grid_vs_random  # noqa: E402
-from labkit.viz.search import plot_decades, plot_grid_vs_random  # noqa: E402
+from labkit.viz.search import plot_decades, plot_grid_vs_random, plot_strategies  # noqa: E402
 
 
 def heights(view):
@@ -74,3 +76,45 @@ def test_pictures_fit_the_column_and_show_the_counts():
     assert len(axes[0, 0].collections[-1].get_offsets()) == 9  # the grid's trials on the landscape
     assert axes[1, 0].get_title().startswith("3 values") and axes[1, 1].get_title().startswith("9 values")
     plt.close(fig)
+
+
+def test_bayes_panel_steps_add_one_observation_and_pick_the_ei_argmax():
+    panel = BayesPanel(objective="smooth", n_initial=3, epochs=10)
+    step = panel.result
+    assert panel.last_error is None and len(step.errors) == 3
+    assert step.next_point[0] == pytest.approx(step.grid[np.argmax(step.ei), 0])  # 1-D: the EI argmax
+    assert panel.view.pick_marker.get_xdata()[0] == pytest.approx(np.log10(step.next_config["lr"]))
+    counts, pick = artist_counts(panel.view.ax), step.next_config["lr"]
+    panel.step_button.click()
+    assert len(panel.result.errors) == 4 and panel.configs[-1]["lr"] == pytest.approx(pick)
+    assert np.allclose(panel.view.ei.get_ydata(), panel.result.ei)
+    panel.controls["objective"].value = "cliff"  # the menu: a new objective, observations start again
+    assert len(panel.result.errors) == 3 and panel.objective.space[0].high == 1.0
+    assert artist_counts(panel.view.ax) == counts
+    panel.errors[0] = -1.0  # a bad observation: the GP step raises, the status line shows it
+    panel.next_step()
+    assert isinstance(panel.last_error, ValueError) and "Error" in panel.status.value
+    panel.reset_button.click()
+    assert panel.last_error is None and len(panel.result.errors) == 3
+    panel.close()
+
+
+@pytest.mark.parametrize("kwargs, name", [({"objective": "wavy"}, "objective"),
+                                          ({"n_initial": 1}, "n_initial"), ({"epochs": 0}, "epochs")])
+def test_bayes_panel_names_bad_arguments(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        BayesPanel(**kwargs)
+
+
+def test_strategy_picture_draws_a_median_and_band_per_strategy():
+    best = {"grid": np.array([[0.5, 0.2, 0.2], [0.4, 0.3, 0.1]]), "random": np.array([[0.9, 0.1, 0.1]] * 2)}
+    comparison = SimpleNamespace(names=list(best), n_trials=3, best=best, quantiles=(0.1, 0.9),
+                                 median=lambda n: np.median(best[n], axis=0),
+                                 band=lambda n: np.quantile(best[n], (0.1, 0.9), axis=0))
+    fig, ax = plot_strategies(comparison)
+    assert [line.get_label() for line in ax.lines] == ["grid", "random"]
+    assert np.allclose(ax.lines[0].get_ydata(), [0.45, 0.25, 0.15]) and len(ax.collections) == 2
+    assert ax.get_yscale() == "log"  # medians span a factor of 9
+    plt.close(fig)
+    with pytest.raises(ValueError, match="names"):
+        plot_strategies(comparison, names=["tpe"])

@@ -22,11 +22,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 from matplotlib.patches import Polygon
 
-from labkit.viz.layout import subplots
-from labkit.viz.palette import HEATMAP, PALETTE, TRUTH, series_style
+from labkit.viz.layout import legend_outside, subplots
+from labkit.viz.palette import CYCLE, HEATMAP, PALETTE, TRUTH, series_style
 
 __all__ = ["DecadeView", "plot_decades", "plot_grid_vs_random", "MAX_DECADES", "BayesStepView",
-           "plot_bayes_step", "plot_bayes_contour"]
+           "plot_bayes_step", "plot_bayes_contour", "plot_strategies"]
 
 MAX_DECADES = 12  # share labels made once: a range of up to 12 decades shows every share
 _BINS = 40  # histogram bars, log-spaced over the range
@@ -244,3 +244,42 @@ def plot_bayes_contour(step, *, height: float = 3.6):
         ax.set_ylabel(f"log10 {step.space[1].name}")
         ax.set_title(label, fontsize="medium")
     return fig, axes
+
+
+def plot_strategies(comparison, *, names=None, log_y="auto", height: float = 3.8):
+    """Best-so-far validation error against the budget, per strategy: the median over repeats and a band.
+
+    ``comparison`` is a :class:`labkit.search.strategies.Comparison` (``best[name]`` (repeats,
+    n_trials), ``median(name)``, ``band(name)`` (2, n_trials), ``quantiles``); ``names`` picks
+    strategies (default all). The x-axis is the budget in full trainings (trials, or epochs spent
+    / epochs for early-stopping strategies). ``log_y`` is True, False or "auto" (log when the
+    medians span more than a factor of 3). Returns ``(fig, ax)``.
+    """
+    names = list(comparison.names if names is None else names)
+    unknown = [n for n in names if n not in comparison.best]
+    if unknown or not names:
+        raise ValueError(f"names must be among {list(comparison.best)}, got {names!r}")
+    if log_y not in (True, False, "auto"):
+        raise ValueError(f"log_y must be True, False or 'auto', got {log_y!r}")
+    fig, ax = subplots(1, 1, height=height)
+    budget = np.arange(1, comparison.n_trials + 1)
+    every = max(1, comparison.n_trials // 6)
+    for i, name in enumerate(names):
+        style = series_style(i)
+        low, high = comparison.band(name)
+        hollow = {"mfc": "white"} if i >= len(CYCLE) else {}  # the cycle wrapped: a series of its own still
+        ax.fill_between(budget, low, high, color=style["color"], alpha=0.1, lw=0)
+        ax.plot(budget, comparison.median(name), color=style["color"], ls=style["linestyle"],
+                marker=style["marker"], markevery=(i % every, every), ms=5, lw=1.6, label=name, **hollow)
+    medians = np.concatenate([comparison.median(n) for n in names])
+    medians = medians[np.isfinite(medians) & (medians > 0)]
+    if log_y is True or (log_y == "auto" and len(medians) and medians.max() / medians.min() > 3):
+        ax.set_yscale("log")
+    q = comparison.quantiles
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("budget (full trainings spent)")
+    ax.set_ylabel("best validation error so far")
+    repeats = len(next(iter(comparison.best.values())))
+    ax.set_title(f"median over {repeats} repeats, band {q[0]:.0%} to {q[1]:.0%}", fontsize="medium")
+    legend_outside(ax)
+    return fig, ax
