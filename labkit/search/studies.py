@@ -1,0 +1,408 @@
+"""An objective run as an Optuna study: samplers, pruners, storages, counts and importances.
+
+Optuna (Akiba et al. 2019, "Optuna: a next-generation hyperparameter optimization framework")
+is the tool practitioners use for the searches this lab builds by hand. :func:`run_study` runs
+``objective(config, report) -> float`` (lower is better) on ``n_trials`` configurations that
+its sampler draws from a ``space`` such as ``{"lr": (1e-4, 1.0, "log")}``: TPE (Bergstra et
+al. 2011, the default), random or a Gaussian process, always seeded, so a run is repeatable.
+``report(step, value)`` hands an intermediate score to a pruner (median, successive halving,
+Hyperband: Li et al. 2018), which stops a bad trial early by raising ``optuna.TrialPruned``.
+
+Where the study lives (``storage``):
+
+- ``None``: in memory, gone with the kernel;
+- a file path (``"runs/lab08.db"``): an embedded SQLite file, the default for a lab;
+- a path ending ``.log`` or ``.journal``: Optuna's journal file (``JournalStorage``),
+  an append-only log that needs no database at all;
+- a database URL (``"postgresql://user:password@host/optuna"``, ``"mysql+pymysql://..."``):
+  ``optuna.storages.RDBStorage`` on a server database, shared by many machines.
+
+Beyond one machine (the same code, only the storage changes):
+
+1. start a database server every machine can reach, and create an empty database in it;
+2. on each machine, one command per worker, every worker naming the same study and URL and
+   a seed of its own (workers with one seed propose the same first configurations)::
+
+       python -m labkit.search.study_worker --storage postgresql://lab:pw@dbhost/optuna \\
+           --study-name lab08 --trials 50 --seed 1 --heartbeat 10 --objective mypackage.mymodule:objective
+
+3. read the study from anywhere: ``optuna.load_study(study_name="lab08", storage=url)``.
+
+Every worker asks the storage for the next trial number and writes its results there; the
+sampler reads all finished trials, so each worker learns from the others'. A worker that dies
+mid-trial (a killed job, a lost machine) leaves that trial RUNNING forever, unless the storage
+keeps heartbeats: with ``heartbeat=`` seconds every running trial writes a heartbeat, and a
+trial silent for ``grace`` seconds (default twice the heartbeat) is marked FAIL by the next
+worker that starts (``optuna.storages.fail_stale_trials``; :func:`fail_stale` does it by hand).
+Heartbeats need an RDB storage (SQLite or a server); the journal file has none.
+tests/test_studies.py runs two worker processes on one SQLite file and on one journal file,
+and kills a worker mid-trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import numbers
+import os
+import sqlite3
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import optuna
+
+from labkit.arguments import check_choice, check_float, check_int
+
+__all__ = ["SAMPLERS", "PRUNERS", "check_space", "make_storage", "make_sampler", "make_pruner", "suggest",
+           "run_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount", "count_trials",
+           "trials_table", "fail_stale", "ImportanceSpread", "importance_spread"]
+
+SAMPLERS = ("tpe", "random", "gp")
+PRUNERS = ("median", "halving", "hyperband")
+SCALES = ("log", "linear", "int")
+JOURNAL_SUFFIXES = (".log", ".journal")
+
+
+def check_space(space) -> dict[str, tuple[float, float, str]]:
+    """``space`` as ``{name: (low, high, scale)}``, scale "log", "linear" or "int".
+
+    Accepts ``(low, high)`` (linear), ``(low, high, scale)``, or a sequence of objects with
+    ``name``, ``low``, ``high`` and ``log`` (the lab's :class:`labkit.search.objective.Dimension`).
+    """
+    if not isinstance(space, dict) and all(hasattr(d, "name") and hasattr(d, "log") for d in space or ()):
+        space = {d.name: (d.low, d.high, "log" if d.log else "linear") for d in space}
+    if not isinstance(space, dict) or not space:
+        raise TypeError(f"space must be a non-empty dict {{name: (low, high, scale)}}, got {space!r:.80}")
+    checked = {}
+    for name, bounds in space.items():
+        if not isinstance(bounds, (tuple, list)) or len(bounds) not in (2, 3):
+            raise ValueError(f"space[{name!r}] must be (low, high) or (low, high, scale), got {bounds!r}")
+        scale = check_choice(f"space[{name!r}] scale", bounds[2] if len(bounds) == 3 else "linear", SCALES)
+        low = check_float(f"space[{name!r}] low", bounds[0], min_value=0.0, strict_min=scale == "log")
+        high = check_float(f"space[{name!r}] high", bounds[1])
+        if not high > low:
+            raise ValueError(f"space[{name!r}] must have low < high, got {bounds!r}")
+        checked[str(name)] = (low, high, scale)
+    return checked
+
+
+def make_storage(storage=None, *, heartbeat=None, grace=None):
+    """None (in memory), an Optuna storage, a journal file, a SQLite file or a database URL.
+
+    ``heartbeat`` (seconds, RDB storages only) makes running trials write a heartbeat; one
+    silent for ``grace`` seconds (default ``2 * heartbeat``) counts as dead (see :func:`fail_stale`).
+    """
+    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
+        if heartbeat is not None:
+            raise ValueError("heartbeat needs a storage given by path or URL, got "
+                             f"storage={storage!r:.60}")
+        return storage
+    if not isinstance(storage, (str, os.PathLike)):
+        raise TypeError("storage must be None, a path, a database URL or an Optuna storage, "
+                        f"got {storage!r:.80}")
+    text = os.fspath(storage)
+    if "://" not in text and text.endswith(JOURNAL_SUFFIXES):
+        if heartbeat is not None:
+            raise ValueError(f"heartbeat needs an RDB storage (SQLite or a server); {text!r} is a "
+                             "journal file")
+        backend = optuna.storages.journal.JournalFileBackend(text)
+        return optuna.storages.JournalStorage(backend)
+    url = text if "://" in text else "sqlite:///" + os.path.abspath(text)
+    options = {}
+    if heartbeat is not None:
+        heartbeat = check_int("heartbeat", heartbeat, min_value=1)
+        grace = 2 * heartbeat if grace is None else check_int("grace", grace, min_value=heartbeat)
+        options = {"heartbeat_interval": heartbeat, "grace_period": grace}
+    if url.startswith("sqlite:///"):
+        options["engine_kwargs"] = {"creator": functools.partial(_sqlite_connection, url[len("sqlite:///"):])}
+    return _rdb_storage(url, options)
+
+
+def _sqlite_connection(path):
+    """A SQLite connection in WAL mode that waits for a busy file instead of failing.
+
+    WAL lets readers and one writer work at once, and with ``synchronous=NORMAL`` a commit
+    does not wait for the disk (a crashed process loses nothing; a power cut may lose the last
+    commits): measured here, 20 trials took 15 s with SQLite's defaults and 3.5 s so.
+    """
+    connection = sqlite3.connect(path, timeout=60.0, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+def _rdb_storage(url, options, attempts=5):
+    """RDBStorage, retried when another worker is creating the same tables at the same moment.
+
+    Two workers started at once on a new database both create Optuna's tables; the slower one
+    fails with "table ... already exists" (seen in tests/test_studies.py): it tries again.
+    """
+    import sqlalchemy  # here: a journal or in-memory study never loads it (0.6 s)
+
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, **options)
+        except sqlalchemy.exc.OperationalError as error:
+            if "already exists" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+def _seed(random_state) -> int | None:
+    """An int seed for Optuna from None, an int or a numpy Generator."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31))
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
+        raise TypeError("random_state must be None, a non-negative int or a numpy Generator, "
+                        f"got {random_state!r}")
+    return int(random_state)
+
+
+def make_sampler(sampler="tpe", *, random_state=None):
+    """A seeded Optuna sampler: "tpe", "random" or "gp", or a sampler object as it is."""
+    if isinstance(sampler, optuna.samplers.BaseSampler):
+        return sampler
+    name, seed = check_choice("sampler", sampler, SAMPLERS), _seed(random_state)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.GPSampler(seed=seed)
+
+
+def make_pruner(pruner=None, *, warmup_steps=0):
+    """None (never prune), "median", "halving" or "hyperband", or a pruner object as it is.
+
+    "median" stops a trial whose intermediate value is worse than the median of earlier trials
+    at the same step (after 5 trials and ``warmup_steps`` steps); "halving" keeps the best third
+    at each rung (successive halving, Jamieson and Talwalkar 2016); "hyperband" runs several.
+    """
+    if pruner is None:
+        return optuna.pruners.NopPruner()
+    if isinstance(pruner, optuna.pruners.BasePruner):
+        return pruner
+    name = check_choice("pruner", pruner, PRUNERS)
+    warmup = check_int("warmup_steps", warmup_steps, min_value=0)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=warmup)
+    if name == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    return optuna.pruners.HyperbandPruner()
+
+
+def suggest(trial, space) -> dict:
+    """One configuration ``{name: value}`` drawn by ``trial`` from a checked ``space``."""
+    config = {}
+    for name, (low, high, scale) in space.items():
+        if scale == "int":
+            config[name] = trial.suggest_int(name, math.ceil(low), math.floor(high))
+        else:
+            config[name] = trial.suggest_float(name, low, high, log=scale == "log")
+    return config
+
+
+@contextlib.contextmanager
+def quiet():
+    """Optuna's per-trial INFO lines off, and its experimental warnings, for the block only."""
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
+def _trial_function(objective, space):
+    def run_trial(trial):
+        def report(step, value):
+            trial.report(float(value), int(step))
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at step {step} with value {value:.4g}")
+
+        return float(objective(suggest(trial, space), report))
+
+    return run_trial
+
+
+def run_study(objective, *, space, n_trials, sampler="tpe", pruner=None, storage=None, study_name=None,
+              random_state=None, heartbeat=None, grace=None, callbacks=()):
+    """Run ``objective(config, report) -> float`` (minimized) for ``n_trials`` trials; return the study.
+
+    The study is created, or loaded and extended if ``study_name`` already lives in ``storage``
+    (so several workers can call this at once on one storage). ``random_state`` seeds the
+    sampler: an in-memory run with the same seed proposes the same configurations. Raises
+    TypeError/ValueError for a bad space, sampler, pruner, storage or count.
+    """
+    if not callable(objective):
+        raise TypeError(f"objective must be callable as objective(config, report), got {objective!r:.80}")
+    space, n_trials = check_space(space), check_int("n_trials", n_trials, min_value=1)
+    with quiet():
+        study = optuna.create_study(storage=make_storage(storage, heartbeat=heartbeat, grace=grace),
+                                    study_name=study_name, direction="minimize", load_if_exists=True,
+                                    sampler=make_sampler(sampler, random_state=random_state),
+                                    pruner=make_pruner(pruner))
+        study.optimize(_trial_function(objective, space), n_trials=n_trials, callbacks=list(callbacks))
+    return study
+
+
+BOWL_SPACE = {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-1, "log")}
+
+
+def bowl(config, report=None) -> float:
+    """A cheap objective for tests and workers: a bowl in log10 space, minimum 0 at lr 0.03, wd 1e-4.
+
+    The rate matters ten times more than the weight decay. With ``report`` it reports five
+    steps of a value that falls towards the final one, as a training curve would.
+    """
+    x, y = math.log10(config["lr"]) + 1.5, math.log10(config["weight_decay"]) + 4.0
+    final = x * x + 0.1 * y * y
+    if report is not None:
+        for step in range(5):
+            report(step, final + 2.0 ** -step)
+    return final
+
+
+def as_study_objective(objective, *, rungs=None):
+    """``objective(config, report)`` from a batched objective with ``evaluate(configs, epochs=...)``.
+
+    Without ``rungs`` one evaluation at the objective's own epochs. With ``rungs`` (increasing
+    epoch counts) the configuration is trained for each in turn and reported, so a pruner can
+    stop it after a short run; each rung retrains from scratch (what the budget honestly costs).
+    """
+    if rungs is not None:
+        rungs = [check_int("rungs", r, min_value=1) for r in rungs]
+        if not rungs or any(b <= a for a, b in zip(rungs, rungs[1:], strict=False)):
+            raise ValueError(f"rungs must be increasing epoch counts, got {rungs!r}")
+
+    def study_objective(config, report):
+        if rungs is None:
+            return float(objective.evaluate([config])[0])
+        for epochs in rungs:
+            value = float(objective.evaluate([config], epochs=epochs)[0])
+            report(epochs, value)
+        return value
+
+    return study_objective
+
+
+@dataclass(frozen=True)
+class TrialCount:
+    """How many trials a study holds per state, and whether numbers or configurations repeat."""
+
+    states: dict
+    numbers: tuple
+    duplicated_numbers: int
+    duplicated_params: int
+
+    @property
+    def complete(self) -> int:
+        return self.states.get("COMPLETE", 0)
+
+    def holds(self, expected_complete: int) -> bool:
+        """True if exactly ``expected_complete`` trials finished and nothing repeats."""
+        repeats = self.duplicated_numbers + self.duplicated_params
+        return self.complete == expected_complete and repeats == 0
+
+    def __str__(self) -> str:
+        states = ", ".join(f"{n} {s.lower()}" for s, n in sorted(self.states.items())) or "no trials"
+        return (f"{len(self.numbers)} trials ({states}); trial numbers repeated: {self.duplicated_numbers}, "
+                f"configurations repeated: {self.duplicated_params}")
+
+
+def count_trials(study) -> TrialCount:
+    """Count a study's trials by state and look for repeated trial numbers or parameter sets."""
+    trials = study.get_trials(deepcopy=False)
+    states = {}
+    for t in trials:
+        states[t.state.name] = states.get(t.state.name, 0) + 1
+    numbers = tuple(t.number for t in trials)
+    params = [tuple(sorted(t.params.items())) for t in trials if t.params]
+    return TrialCount(states=states, numbers=numbers, duplicated_numbers=len(numbers) - len(set(numbers)),
+                      duplicated_params=len(params) - len(set(params)))
+
+
+def trials_table(study):
+    """The trials as a pandas DataFrame: number, state, value, duration (s), a column per parameter."""
+    table = study.trials_dataframe(attrs=("number", "state", "value", "duration", "params"))
+    if "duration" in table:
+        table["duration"] = table["duration"].dt.total_seconds()
+    return table.rename(columns=lambda c: c.removeprefix("params_"))
+
+
+def fail_stale(study) -> list[int]:
+    """Mark FAIL every RUNNING trial whose heartbeat is older than the storage's grace period.
+
+    What a new worker does on its own when it starts; returns the numbers of the trials it
+    failed. Needs a storage made with ``heartbeat=`` (:func:`make_storage`); else changes nothing.
+    """
+    running = {t.number for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
+    with quiet():
+        optuna.storages.fail_stale_trials(study)
+    now = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,))
+    return sorted(t.number for t in now if t.number in running)
+
+
+@dataclass(frozen=True)
+class ImportanceSpread:
+    """Parameter importances from one evaluator run with several seeds: ``values`` (n_seeds, n_params)."""
+
+    names: tuple
+    seeds: tuple
+    values: np.ndarray
+    evaluator: str
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.values.mean(axis=0)
+
+    @property
+    def low(self) -> np.ndarray:
+        return self.values.min(axis=0)
+
+    @property
+    def high(self) -> np.ndarray:
+        return self.values.max(axis=0)
+
+    def __str__(self) -> str:
+        lines = [f"{self.evaluator} importances over {len(self.seeds)} seeds (normalized to sum 1):"]
+        for i, name in enumerate(self.names):
+            lines.append(f"  {name:<16} mean {self.mean[i]:.3f}   range {self.low[i]:.3f} "
+                         f"to {self.high[i]:.3f}")
+        return "\n".join(lines)
+
+
+IMPORTANCE_EVALUATORS = ("mdi", "fanova")
+
+
+def importance_spread(study, seeds=(0, 1, 2, 3, 4), *, evaluator="mdi") -> ImportanceSpread:
+    """Each parameter's importance computed once per evaluator seed, to show how much it moves.
+
+    Optuna's importances fit a random forest to the finished trials (fANOVA: Hutter et al. 2014;
+    "mdi": mean decrease in impurity); the forest is random, so the numbers change from call
+    to call (reported by Optuna's users). "mdi" costs about 0.3 s a seed for 30 trials; fANOVA,
+    Optuna's default, about 5 s. Needs at least 2 finished trials; raises ValueError.
+    """
+    seeds = tuple(check_int("seeds", s, min_value=0) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, got ()")
+    kind = check_choice("evaluator", evaluator, IMPORTANCE_EVALUATORS)
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if len(complete) < 2:
+        raise ValueError(f"study must hold at least 2 complete trials for importances, has {len(complete)}")
+    names = tuple(complete[0].params)
+    rows = []
+    make = (optuna.importance.FanovaImportanceEvaluator if kind == "fanova"
+            else optuna.importance.MeanDecreaseImpurityImportanceEvaluator)
+    for seed in seeds:
+        got = optuna.importance.get_param_importances(study, evaluator=make(seed=seed), params=list(names))
+        rows.append([got[name] for name in names])
+    return ImportanceSpread(names=names, seeds=seeds, values=np.array(rows), evaluator=kind)
