@@ -170,8 +170,8 @@ def plain(value, key: str, *, finite: bool = True):
     if isinstance(value, (list, tuple, np.ndarray)):
         return [plain(item, f"{key}[{i}]", finite=finite) for i, item in enumerate(np.asarray(value).tolist()
                 if isinstance(value, np.ndarray) else value)]
-    raise TypeError(f"{key} is a {type(value).__name__} ({value!r:.60}), which JSON cannot hold: give a str, "
-                    "number, bool, None, or a list or dict of them (a schedule by name, not a function)")
+    raise TypeError(f"{key} is of type {type(value).__name__} ({value!r:.60}), which JSON cannot hold: "
+                    "give a str, number, bool, None, or a list or dict of those (a schedule by name)")
 
 
 def _floats(value, key: str, finite: bool) -> list | None:

@@ -56,7 +56,7 @@ def test_record_keeps_every_field_as_given(book):
 
 
 def test_config_json_cannot_hold_is_refused_naming_the_key(book):
-    with pytest.raises(TypeError, match=r"config\['fit'\]\['schedule'\] is a function"):
+    with pytest.raises(TypeError, match=r"config\['fit'\]\['schedule'\] is of type function"):
         book.record("fit", {"fit": {"schedule": lambda t: 1.0}})
     with pytest.raises(ValueError, match=r"config\['lr'\] is nan"):
         book.record("fit", {"lr": float("nan")})
@@ -122,6 +122,10 @@ def test_log_fit_records_a_run_that_reruns_identically(fitted):
     again = book.rerun(entry.id)
     assert again.entry is None and again.history.train_loss == entry.curves["train_loss"]
     assert again.history.val_loss == entry.curves["val_loss"]
+    recorded = book.rerun(entry.id, record=True)
+    assert recorded.entry.note == f"rerun of #{entry.id}" and recorded.entry.id > entry.id
+    assert book.diff(entry.id, recorded.entry.id).config == {}
+    assert recorded.entry.curves["val_loss"] == entry.curves["val_loss"]
     with pytest.raises(ValueError, match="only runs recorded by log_fit"):
         book.rerun(book.note("an idea").id)
 
