@@ -129,7 +129,7 @@ class BayesPanel(LivePanel):
         self.reset_button.on_click(lambda _: self._guarded(self.reset))
         self._kind, self._advance, self.configs, self.errors = None, False, [], []
         self.figure, self._screen = new_figure((COLUMN_INCHES, 4.2))
-        self.figure.subplots_adjust(left=0.11, right=0.98, bottom=0.12, top=0.92, hspace=0.08)
+        self.figure.subplots_adjust(left=0.13, right=0.98, bottom=0.12, top=0.92, hspace=0.08)
         self.view = BayesStepView(self.figure)
         self._start(extra=(widgets.HBox([self.step_button, self.reset_button]),))
 
