@@ -14,7 +14,13 @@ import pytest  # noqa: E402
 
 from labkit.panels.search import BayesPanel, LogScalePanel  # noqa: E402
 from labkit.search.sampling import decade_shares, draw, grid_vs_random  # noqa: E402
-from labkit.viz.search import plot_decades, plot_grid_vs_random, plot_strategies  # noqa: E402
+from labkit.viz.search import (  # noqa: E402
+    plot_bayes_contour,
+    plot_bayes_step,
+    plot_decades,
+    plot_grid_vs_random,
+    plot_strategies,
+)
 
 
 def heights(view):
@@ -118,3 +124,25 @@ def test_strategy_picture_draws_a_median_and_band_per_strategy():
     plt.close(fig)
     with pytest.raises(ValueError, match="names"):
         plot_strategies(comparison, names=["tpe"])
+
+
+def test_bayes_step_pictures_mark_the_pick_in_one_and_two_dimensions():
+    from labkit.search.bayes import bayes_step
+    from labkit.search.objective import DEFAULT_SPACE
+
+    configs = [{"lr": lr, "weight_decay": wd} for lr, wd in [(1e-3, 1e-5), (1e-2, 1e-3), (0.1, 1e-4),
+                                                            (0.5, 1e-2), (3e-4, 3e-2)]]
+    errors = [0.3, 0.1, 0.06, 1.2, 0.4]  # made up: the pictures need no training
+    step = bayes_step(DEFAULT_SPACE[:1], [{"lr": c["lr"]} for c in configs], errors, n_grid=101)
+    fig, view = plot_bayes_step(step)
+    assert fig.get_figwidth() * fig.dpi <= 820
+    assert view.picks[0].get_xdata()[0] == pytest.approx(np.log10(step.next_config["lr"]))
+    assert np.allclose(view.observed.get_offsets()[:, 1], errors)
+    assert np.allclose(view.mean.get_ydata(), 10.0 ** step.mean)
+    plt.close(fig)
+    step2 = bayes_step(DEFAULT_SPACE, configs, errors, n_grid=100, n_candidates=200)
+    fig, axes = plot_bayes_contour(step2)
+    star = axes[1].lines[-1]
+    assert star.get_xdata()[0] == pytest.approx(np.log10(step2.next_config["lr"]))
+    assert star.get_ydata()[0] == pytest.approx(np.log10(step2.next_config["weight_decay"]))
+    plt.close(fig)
