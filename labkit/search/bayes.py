@@ -111,7 +111,7 @@ class BayesStep:
         cfg = ", ".join(f"{k}={v:.3g}" for k, v in self.next_config.items())
         return (f"BayesStep({len(self.errors)} observations, best error {self.best_error:.4g}; next: {cfg}, "
                 f"predicted log10 error {self.next_mean:.2f} +- {self.next_std:.2f}, "
-                f"{'explores (high std)' if self.explores else 'exploits (low mean)'})")
+                f"{'explores: away from' if self.explores else 'exploits: near'} the lowest mean)")
 
 
 def propose_next(points, log_errors, *, xi=0.01, n_candidates=2000, kernel=None, optimize=True,
