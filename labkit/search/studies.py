@@ -138,7 +138,8 @@ def _rdb_storage(url, options, attempts=5):
     """RDBStorage, retried when another worker is creating the same tables at the same moment.
 
     Two workers started at once on a new database both create Optuna's tables; the slower one
-    fails with "table ... already exists" (seen in tests/test_studies.py): it tries again.
+    fails with "table ... already exists" or a duplicate "alembic_version" row (both seen in
+    tests/test_studies.py): it tries again, and then finds the tables made.
     """
     import sqlalchemy  # here: a journal or in-memory study never loads it (0.6 s)
 
@@ -147,8 +148,9 @@ def _rdb_storage(url, options, attempts=5):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(url, **options)
-        except sqlalchemy.exc.OperationalError as error:
-            if "already exists" not in str(error) or attempt == attempts - 1:
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
+            racing = "already exists" in str(error) or "alembic_version" in str(error)
+            if not racing or attempt == attempts - 1:
                 raise
             time.sleep(0.1 * (attempt + 1))
 
