@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from labkit.search.objective import DEFAULT_SPACE, Objective, from_unit
-from labkit.search.pitfalls import edge_warning, seed_noise, validation_optimism
+from labkit.search.pitfalls import compare_scientific, edge_warning, seed_noise, validation_optimism
 from labkit.search.strategies import (
     STRATEGIES,
     SearchLog,
@@ -119,6 +119,19 @@ def test_seed_noise_retrains_the_top_configs_from_each_seed():
     noise = seed_noise(objective, log, top=3, seeds=(1, 2, 3))
     assert noise.per_seed.shape == (3, 3) and np.all(noise.spread > 0)
     assert list(noise.search_errors) == sorted(noise.search_errors)
+
+
+def test_the_scientific_comparison_tunes_the_nuisance_for_each_value():
+    objective = small()
+    result = compare_scientific(objective, [0.0, 0.05], nuisance_values=[1e-3, 1e-2, 0.1], fixed=1e-3,
+                                seeds=(0, 1))
+    assert result.errors.shape == (2, 3) and result.fixed_index == 0
+    np.testing.assert_allclose(result.tuned, result.errors.min(axis=1))
+    assert np.all(result.tuned <= result.at_fixed)
+    one = objective.evaluate([{"weight_decay": 0.05, "lr": 1e-2}], seeds=(0, 1))[0]
+    assert result.errors[1, 1] == pytest.approx(one, rel=1e-5)  # rows are weight decays, columns rates
+    with pytest.raises(ValueError, match="nuisance"):
+        compare_scientific(objective, [0.0], nuisance="momentum", nuisance_values=[0.5])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("optuna") is None, reason="optuna not installed")

@@ -9,6 +9,10 @@
   Lab 02's validation optimism, here measured on the search's own winners against the sealed
   test set (:func:`validation_optimism`; Cawley and Talbot 2010, "On over-fitting in model
   selection").
+- **Scientific, nuisance and fixed hyperparameters.** To ask "does weight decay help?" (the
+  scientific one), tune the learning rate (a nuisance) anew for each weight decay, and hold the
+  rest fixed (width, epochs, optimizer): comparing at one fixed rate answers a narrower question
+  (the Playbook, "choosing the goal for the next round"; :func:`compare_scientific`).
 - **The random seed is a nuisance.** Retrain the top configurations from other seeds: when
   their spread over seeds is as large as the gaps between them, the search is ranking noise
   (:func:`seed_noise`; the Playbook's "nuisance hyperparameters"; Bouthillier et al. 2021,
@@ -25,7 +29,8 @@ from labkit.arguments import check_float, check_int
 from labkit.search.objective import Objective
 from labkit.search.strategies import SearchLog, compare_strategies
 
-__all__ = ["edge_warning", "Optimism", "validation_optimism", "SeedNoise", "seed_noise"]
+__all__ = ["edge_warning", "Optimism", "validation_optimism", "SeedNoise", "seed_noise",
+           "ScientificComparison", "compare_scientific"]
 
 
 def edge_warning(result, *, margin=0.1) -> list[str]:
@@ -158,3 +163,60 @@ def seed_noise(objective, log, *, top=5, seeds=tuple(range(1, 11))) -> SeedNoise
     per_seed = objective.evaluate_per_seed(configs, seeds=seeds)
     return SeedNoise(configs=configs, search_errors=np.array([log.errors[i] for i in unique]),
                      per_seed=per_seed, seeds=tuple(seeds))
+
+
+@dataclass(eq=False)
+class ScientificComparison:
+    """A scientific hyperparameter's values compared at one fixed nuisance value and at each one's best."""
+
+    scientific: str
+    values: np.ndarray  # (n,)
+    nuisance: str
+    nuisance_values: np.ndarray  # (m,)
+    errors: np.ndarray  # (n, m): validation error, mean over seeds
+    fixed_index: int  # the nuisance value a careless comparison holds fixed
+
+    @property
+    def at_fixed(self) -> np.ndarray:
+        return self.errors[:, self.fixed_index]
+
+    @property
+    def tuned(self) -> np.ndarray:
+        """(n,): each scientific value's error at its own best nuisance value."""
+        return self.errors.min(axis=1)
+
+    def __repr__(self) -> str:
+        fixed = self.nuisance_values[self.fixed_index]
+        lines = [f"ScientificComparison({self.scientific}: {self.nuisance} tuned for each value vs held at "
+                 f"{fixed:.3g})", f"  {self.scientific:<14} {'at ' + self.nuisance + f'={fixed:.3g}':<18} "
+                 f"{'tuned':<8} best {self.nuisance}"]
+        for i, v in enumerate(self.values):
+            best = self.nuisance_values[int(np.argmin(self.errors[i]))]
+            lines.append(f"  {v:<14.3g} {self.at_fixed[i]:<18.4f} {self.tuned[i]:<8.4f} {best:.3g}")
+        return "\n".join(lines)
+
+
+def compare_scientific(objective, values, *, scientific="weight_decay", nuisance="lr", nuisance_values,
+                       fixed=None, seeds=(0, 1, 2)) -> ScientificComparison:
+    """Every (scientific value, nuisance value) pair trained from each seed in one batched run.
+
+    ``objective.space`` must name both hyperparameters. ``fixed`` is the nuisance value a
+    comparison without tuning would hold (default: the middle of ``nuisance_values``).
+    """
+    if not isinstance(objective, Objective):
+        raise TypeError(f"objective must be a labkit.search.objective.Objective, "
+                        f"got {type(objective).__name__}")
+    for label, name in (("scientific", scientific), ("nuisance", nuisance)):
+        if name not in objective.names:
+            raise ValueError(f"{label}={name!r} is not searched by the objective; its space has "
+                             f"{list(objective.names)}")
+    if scientific == nuisance or len(objective.names) != 2:
+        raise ValueError(f"scientific and nuisance must be the two different names of a 2-D space, got "
+                         f"{scientific!r}, {nuisance!r} for {list(objective.names)}")
+    values, grid = np.asarray(values, dtype=float), np.asarray(nuisance_values, dtype=float)
+    fixed_index = (len(grid) // 2 if fixed is None
+                   else int(np.argmin(np.abs(grid - check_float("fixed", fixed, min_value=0.0)))))
+    configs = [{scientific: float(v), nuisance: float(u)} for v in values for u in grid]
+    errors = objective.evaluate(configs, seeds=seeds).reshape(len(values), len(grid))
+    return ScientificComparison(scientific=scientific, values=values, nuisance=nuisance, nuisance_values=grid,
+                                errors=errors, fixed_index=fixed_index)
