@@ -96,8 +96,8 @@ def pitfalls(objective):
     print(f"range lr 1e-5 to 1e-2: {log}\n  edge_warning: {edge_warning(log)}")
     print(validation_optimism(objective, n_trials=30, repeats=20))
     print(seed_noise(objective, run_search(objective, "log-random", n_trials=30, random_state=1)))
-    print(compare_scientific(objective, [0.0, 1e-4, 1e-3, 1e-2, 3e-2], nuisance_values=np.logspace(-3, -0.5, 11),
-                             fixed=0.01))
+    print(compare_scientific(objective, [0.0, 1e-4, 1e-3, 1e-2, 3e-2],
+                             nuisance_values=np.logspace(-3, -0.5, 11), fixed=0.01))
     print(f"pitfall figures: {since(start)[0]:.1f} s wall")
 
 
