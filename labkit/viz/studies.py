@@ -16,7 +16,7 @@ import warnings
 import matplotlib
 import numpy as np
 
-from labkit.viz.layout import DPI, figure_size, subplots, tidy_canvas
+from labkit.viz.layout import DPI, figure_size, legend_outside, subplots, tidy_canvas
 from labkit.viz.palette import CYCLE, HEATMAP, VAL
 
 __all__ = ["plot_history", "plot_importances", "plot_contour", "plot_slice", "plot_importance_spread"]
@@ -102,5 +102,5 @@ def plot_importance_spread(spread, *, direct=None, ax=None):
         ax.plot(measured, rows, "D", color=VAL, label="measured directly")
     ax.set(yticks=rows, yticklabels=spread.names, xlabel="importance (share of the total)", xlim=(0, 1))
     ax.invert_yaxis()
-    ax.legend(fontsize="small", loc="lower right")
+    legend_outside(ax)
     return ax.figure
