@@ -23,6 +23,7 @@ from labkit.search.studies import (
     fail_stale,
     importance_spread,
     make_storage,
+    open_study,
     run_study,
     trials_table,
 )
@@ -92,6 +93,12 @@ def test_a_batched_objective_is_trained_per_rung():
         as_study_objective(Recorder(), rungs=(20, 10))
 
 
+def test_the_labs_dimensions_are_a_space():
+    from labkit.search.objective import DEFAULT_SPACE
+
+    assert check_space(DEFAULT_SPACE) == {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-1, "log")}
+
+
 def test_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match=r"space\['lr'\] scale"):
         check_space({"lr": (1e-4, 1.0, "logarithmic")})
@@ -120,10 +127,10 @@ def test_the_table_has_one_row_per_trial_and_importances_spread_over_seeds():
 @pytest.mark.parametrize("name", ["study.db", "study.log"])
 def test_two_worker_processes_share_one_study_without_losing_a_trial(tmp_path, name):
     n = 4
-    storage = tmp_path / name
+    storage = tmp_path / "new folder" / name  # made by the storage itself
     first, second = worker(storage, "--trials", n, "--seed", 1), worker(storage, "--trials", n, "--seed", 2)
     mine = [finished(first), finished(second)]
-    study = optuna.load_study(study_name="shared", storage=make_storage(storage))
+    study = open_study(storage, "shared")
     count = count_trials(study)
     assert count.holds(2 * n), str(count)
     assert all(len(m["complete"]) == n for m in mine)

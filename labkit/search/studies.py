@@ -57,8 +57,8 @@ import optuna
 from labkit.arguments import check_choice, check_float, check_int
 
 __all__ = ["SAMPLERS", "PRUNERS", "check_space", "make_storage", "make_sampler", "make_pruner", "suggest",
-           "run_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount", "count_trials",
-           "trials_table", "fail_stale", "ImportanceSpread", "importance_spread"]
+           "run_study", "open_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount",
+           "count_trials", "trials_table", "fail_stale", "ImportanceSpread", "importance_spread"]
 
 SAMPLERS = ("tpe", "random", "gp")
 PRUNERS = ("median", "halving", "hyperband")
@@ -104,6 +104,8 @@ def make_storage(storage=None, *, heartbeat=None, grace=None):
         raise TypeError("storage must be None, a path, a database URL or an Optuna storage, "
                         f"got {storage!r:.80}")
     text = os.fspath(storage)
+    if "://" not in text:  # a file of ours: its folder may not exist yet ("runs/lab08.db")
+        os.makedirs(os.path.dirname(os.path.abspath(text)), exist_ok=True)
     if "://" not in text and text.endswith(JOURNAL_SUFFIXES):
         if heartbeat is not None:
             raise ValueError(f"heartbeat needs an RDB storage (SQLite or a server); {text!r} is a "
@@ -254,6 +256,15 @@ def run_study(objective, *, space, n_trials, sampler="tpe", pruner=None, storage
                                     pruner=make_pruner(pruner))
         study.optimize(_trial_function(objective, space), n_trials=n_trials, callbacks=list(callbacks))
     return study
+
+
+def open_study(storage, study_name):
+    """The study ``study_name`` in ``storage`` (a path or URL, as :func:`make_storage` takes).
+
+    Raises KeyError if the storage holds no study of that name.
+    """
+    with quiet():
+        return optuna.load_study(study_name=study_name, storage=make_storage(storage))
 
 
 BOWL_SPACE = {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-1, "log")}
