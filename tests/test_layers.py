@@ -145,6 +145,7 @@ def test_a_broken_layer_is_caught(tmp_path, monkeypatch):
 
 FACE_SKIPS = {"labkit.debugging": {"forward_checks", "training_checks"},  # reached through the checks' table
               "labkit.panels": {"base"},  # the face shows LivePanel only; the rest is panel plumbing
+              "labkit.search": {"study_worker"},  # a command (python -m ...), not a library
               "labkit.viz": {"scales"}}  # the views' axis helpers; the face shows log_axis_suits
 
 

@@ -18,7 +18,7 @@ from labkit.search.studies import (
     BOWL_SPACE,
     as_study_objective,
     bowl,
-    check_space,
+    check_study_space,
     count_trials,
     fail_stale,
     importance_spread,
@@ -96,14 +96,14 @@ def test_a_batched_objective_is_trained_per_rung():
 def test_the_labs_dimensions_are_a_space():
     from labkit.search.objective import DEFAULT_SPACE
 
-    assert check_space(DEFAULT_SPACE) == {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-1, "log")}
+    assert check_study_space(DEFAULT_SPACE) == {"lr": (1e-4, 1.0, "log"), "weight_decay": (1e-6, 1e-1, "log")}
 
 
 def test_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match=r"space\['lr'\] scale"):
-        check_space({"lr": (1e-4, 1.0, "logarithmic")})
+        check_study_space({"lr": (1e-4, 1.0, "logarithmic")})
     with pytest.raises(ValueError, match=r"space\['lr'\] low"):
-        check_space({"lr": (0.0, 1.0, "log")})
+        check_study_space({"lr": (0.0, 1.0, "log")})
     with pytest.raises(ValueError, match="sampler"):
         run_study(bowl, space=BOWL_SPACE, n_trials=1, sampler="bayes")
     with pytest.raises(ValueError, match="n_trials"):
@@ -160,12 +160,17 @@ def test_optunas_plots_fit_the_column_and_leave_the_labs_style_alone():
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from labkit.viz.studies import plot_contour, plot_history, plot_importance_spread, plot_slice
+    from labkit.viz.studies import (
+        plot_importance_spread,
+        plot_study_contour,
+        plot_study_history,
+        plot_study_slice,
+    )
 
     study = run_study(bowl, space=BOWL_SPACE, n_trials=12, random_state=0)
     before = dict(matplotlib.rcParams)
     spread = importance_spread(study, seeds=(0, 1))
-    figures = [plot_history([study, study]), plot_contour(study), plot_slice(study),
+    figures = [plot_study_history([study, study]), plot_study_contour(study), plot_study_slice(study),
                plot_importance_spread(spread, direct={"lr": 0.9})]
     assert dict(matplotlib.rcParams) == before  # Optuna's plt.style.use("ggplot") was undone
     assert all(fig.get_figwidth() * fig.dpi <= 820 for fig in figures)

@@ -56,8 +56,8 @@ import optuna
 
 from labkit.arguments import check_choice, check_float, check_int
 
-__all__ = ["SAMPLERS", "PRUNERS", "check_space", "make_storage", "make_sampler", "make_pruner", "suggest",
-           "run_study", "open_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount",
+__all__ = ["SAMPLERS", "PRUNERS", "check_study_space", "make_storage", "make_sampler", "make_pruner",
+           "suggest", "run_study", "open_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount",
            "count_trials", "trials_table", "fail_stale", "ImportanceSpread", "importance_spread"]
 
 SAMPLERS = ("tpe", "random", "gp")
@@ -66,7 +66,7 @@ SCALES = ("log", "linear", "int")
 JOURNAL_SUFFIXES = (".log", ".journal")
 
 
-def check_space(space) -> dict[str, tuple[float, float, str]]:
+def check_study_space(space) -> dict[str, tuple[float, float, str]]:
     """``space`` as ``{name: (low, high, scale)}``, scale "log", "linear" or "int".
 
     Accepts ``(low, high)`` (linear), ``(low, high, scale)``, or a sequence of objects with
@@ -248,7 +248,7 @@ def run_study(objective, *, space, n_trials, sampler="tpe", pruner=None, storage
     """
     if not callable(objective):
         raise TypeError(f"objective must be callable as objective(config, report), got {objective!r:.80}")
-    space, n_trials = check_space(space), check_int("n_trials", n_trials, min_value=1)
+    space, n_trials = check_study_space(space), check_int("n_trials", n_trials, min_value=1)
     with quiet():
         study = optuna.create_study(storage=make_storage(storage, heartbeat=heartbeat, grace=grace),
                                     study_name=study_name, direction="minimize", load_if_exists=True,

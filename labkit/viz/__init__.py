@@ -36,6 +36,7 @@ from labkit.viz.learning_rate import (
     plot_range_test_beside_u_curve,
     plot_u_curve,
 )
+from labkit.viz.logbook import plot_runs
 from labkit.viz.palette import (
     CVD_MATRICES,
     CYCLE,
@@ -54,6 +55,23 @@ from labkit.viz.palette import (
 )
 from labkit.viz.scales import log_axis_suits
 from labkit.viz.schedules import plot_clipping, plot_schedules, plot_thresholds
+from labkit.viz.search import (
+    MAX_DECADES,
+    BayesStepView,
+    DecadeView,
+    plot_bayes_contour,
+    plot_bayes_step,
+    plot_decades,
+    plot_grid_vs_random,
+    plot_strategies,
+)
+from labkit.viz.studies import (
+    plot_importance_spread,
+    plot_study_contour,
+    plot_study_history,
+    plot_study_importances,
+    plot_study_slice,
+)
 from labkit.viz.surfaces import SurfaceView, contour_levels, plot_surface
 from labkit.viz.sweeps import BiasVarianceView, EnsembleView
 from labkit.viz.update_ratio import UpdateRatioView, plot_update_ratios
@@ -71,4 +89,7 @@ __all__ = [
     "REGION_COLOURS", "RegimesView", "plot_range_test", "plot_range_test_beside_u_curve",
     "plot_u_curve", "plot_clipping", "plot_schedules", "plot_thresholds", "SurfaceView",
     "contour_levels", "plot_surface", "UpdateRatioView", "plot_update_ratios",
+    "plot_runs", "MAX_DECADES", "BayesStepView", "DecadeView", "plot_bayes_contour", "plot_bayes_step",
+    "plot_decades", "plot_grid_vs_random", "plot_strategies", "plot_importance_spread",
+    "plot_study_contour", "plot_study_history", "plot_study_importances", "plot_study_slice",
 ]
