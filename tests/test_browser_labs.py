@@ -66,7 +66,8 @@ CONTROL_VALUES = """
 import json, ipywidgets
 from ipywidgets.widgets.widget import _instances
 W = ipywidgets
-sliders = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.SelectionSlider, W.Dropdown)
+sliders = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.SelectionSlider, W.Dropdown, W.FloatRangeSlider,
+           W.IntRangeSlider)
 print(json.dumps([[w.description, w.label if isinstance(w, (W.SelectionSlider, W.Dropdown)) else w.value]
                   for w in list(_instances.values()) if isinstance(w, sliders)], default=str))
 """
@@ -109,7 +110,12 @@ def _picture(panel):
 
 
 def _same(shown: str, held) -> bool:
-    """A readout and a kernel value agree: as numbers to the readout's precision, else as text."""
+    """A readout and a kernel value agree: as numbers to the readout's precision, else as text.
+
+    A range slider's readout ("−3.5 – −1.0": a minus sign and an en dash) holds two numbers."""
+    if isinstance(held, (list, tuple)):
+        numbers = re.findall(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", shown.replace("\u2212", "-"))
+        return len(numbers) == len(held) and all(_same(n, h) for n, h in zip(numbers, held, strict=True))
     try:
         number = float(re.sub(r"[^0-9eE.+-]", "", shown))
         return abs(number - float(held)) <= 0.02 * abs(float(held)) + 1e-12
