@@ -55,6 +55,9 @@ def plot_study_history(studies, *, height=3.4):
         dots.set_color(CYCLE[i % len(CYCLE)])
     for i, line in enumerate(ax.lines):
         line.set_color(CYCLE[(i + shift) % len(CYCLE)])
+    values = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections] or [np.empty(0)])
+    if len(values) and np.all(values > 0) and values.max() > 10 * values.min():
+        ax.set_yscale("log")  # diverged trials stretched a linear axis and hid the best-so-far lines
     if ax.get_legend() is not None:
         ax.legend(fontsize="small")
     return fig
