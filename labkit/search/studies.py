@@ -55,6 +55,7 @@ import numpy as np
 import optuna
 
 from labkit.arguments import check_choice, check_float, check_int
+from labkit.search.sampling import check_space
 
 __all__ = ["SAMPLERS", "PRUNERS", "check_study_space", "make_storage", "make_sampler", "make_pruner",
            "suggest", "run_study", "open_study", "bowl", "BOWL_SPACE", "as_study_objective", "TrialCount",
@@ -76,17 +77,17 @@ def check_study_space(space) -> dict[str, tuple[float, float, str]]:
         space = {d.name: (d.low, d.high, "log" if d.log else "linear") for d in space}
     if not isinstance(space, dict) or not space:
         raise TypeError(f"space must be a non-empty dict {{name: (low, high, scale)}}, got {space!r:.80}")
-    checked = {}
+    scales = {}
     for name, bounds in space.items():
         if not isinstance(bounds, (tuple, list)) or len(bounds) not in (2, 3):
             raise ValueError(f"space[{name!r}] must be (low, high) or (low, high, scale), got {bounds!r}")
-        scale = check_choice(f"space[{name!r}] scale", bounds[2] if len(bounds) == 3 else "linear", SCALES)
-        low = check_float(f"space[{name!r}] low", bounds[0], min_value=0.0, strict_min=scale == "log")
-        high = check_float(f"space[{name!r}] high", bounds[1])
-        if not high > low:
-            raise ValueError(f"space[{name!r}] must have low < high, got {bounds!r}")
-        checked[str(name)] = (low, high, scale)
-    return checked
+        scales[name] = check_choice(f"space[{name!r}] scale", bounds[2] if len(bounds) == 3 else "linear",
+                                    SCALES)
+    ranges = check_space({name: tuple(bounds[:2]) for name, bounds in space.items()})  # sampling's rule
+    for name, (low, _) in ranges.items():
+        if scales[name] == "log":
+            check_float(f"space[{name!r}] low", low, min_value=0.0, strict_min=True)
+    return {name: (low, high, scales[name]) for name, (low, high) in ranges.items()}
 
 
 def make_storage(storage=None, *, heartbeat=None, grace=None):
