@@ -8,7 +8,7 @@ The layout (a test, ``tests/test_layers.py``, holds its direction):
 
 - core, at the top: ``arguments``, ``runtime``, ``progress``, ``data``, ``splits``,
   ``models``, ``optim``, ``history``, ``train``, ``batched``, ``batched_optim``, ``logbook``
-  (and its ``logbook_store``), ``exercises``. Core imports only core.
+  (and its ``logbook_store`` and ``logbook_export``), ``exercises``. Core imports only core.
 - one subpackage per topic: ``generalization``, ``gradients``, ``debugging``, ``optimization``,
   ``search``. A topic builds on core and never on another topic.
 - ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
@@ -22,7 +22,7 @@ import importlib
 __version__ = "0.1.0"
 
 CORE = ("arguments", "runtime", "progress", "data", "splits", "models", "optim", "history", "train",
-        "batched", "batched_optim", "logbook", "logbook_store", "exercises", "text")
+        "batched", "batched_optim", "logbook", "logbook_store", "logbook_export", "exercises", "text")
 TOPICS = ("generalization", "gradients", "debugging", "optimization", "search")
 OUTER = ("viz", "panels", "course")
 

@@ -19,7 +19,12 @@ CONDA_ONLY = {"python", "pip"}
 
 def pyproject_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    listed = project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    listed = project["dependencies"] + extras["dev"]
+    for requirement in map(Requirement, extras["dev"]):  # "labkit[tensorboard]": dev takes that extra too
+        if requirement.name == project["name"]:
+            listed = [r for r in listed if Requirement(r).name != project["name"]]
+            listed += [r for extra in requirement.extras for r in extras[extra]]
     return {Requirement(r).name.lower(): Requirement(r) for r in listed}
 
 
