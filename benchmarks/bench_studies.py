@@ -22,7 +22,8 @@ from pathlib import Path
 
 import optuna
 
-from labkit.search.studies import BOWL_SPACE, bowl, count_trials, make_storage, run_study
+from labkit.search.studies import BOWL_SPACE, bowl, make_storage, run_study
+from labkit.search.study_analysis import count_trials
 
 N = 40  # trials per worker
 

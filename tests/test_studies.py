@@ -19,14 +19,11 @@ from labkit.search.studies import (
     as_study_objective,
     bowl,
     check_study_space,
-    count_trials,
-    fail_stale,
-    importance_spread,
     make_storage,
     open_study,
     run_study,
-    trials_table,
 )
+from labkit.search.study_analysis import count_trials, fail_stale, importance_spread, trials_table
 
 RUNNING, FAIL = optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.FAIL
 

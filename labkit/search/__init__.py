@@ -3,7 +3,8 @@
 A real objective of the lab's networks trained batched (``objective``), uniform and log-uniform
 draws, grids and random points (``sampling``), strategies on one budget (``strategies``), a
 Gaussian-process surrogate with expected improvement step by step (``bayes``), what a search
-gets wrong (``pitfalls``), and Optuna studies in storages many workers share (``studies``).
+gets wrong (``pitfalls``), Optuna studies in storages many workers share (``studies``) and what
+they hold (``study_analysis``), and every trial as a logbook entry (``tracking``).
 
 The public face of the topic: notebooks import from here; labkit's own code imports from the
 defining modules.
@@ -64,22 +65,27 @@ from labkit.search.studies import (
     BOWL_SPACE,
     PRUNERS,
     SAMPLERS,
-    ImportanceSpread,
-    TrialCount,
     as_study_objective,
     bowl,
     check_study_space,
-    count_trials,
-    fail_stale,
-    importance_spread,
     make_pruner,
     make_sampler,
     make_storage,
     open_study,
+    quiet,
     run_study,
     suggest,
+)
+from labkit.search.study_analysis import (
+    IMPORTANCE_EVALUATORS,
+    ImportanceSpread,
+    TrialCount,
+    count_trials,
+    fail_stale,
+    importance_spread,
     trials_table,
 )
+from labkit.search.tracking import LogbookCallback, log_search, trial_config
 
 __all__ = [
     "as_study_objective", "bayes_search", "bayes_step", "bayes_strategy", "BayesStep", "bowl", "BOWL_SPACE",
@@ -87,10 +93,11 @@ __all__ = [
     "Comparison", "count_trials", "decade_edges", "decade_shares", "Decades", "DEFAULT_SPACE", "Dimension",
     "draw", "edge_warning", "expected_improvement", "fail_stale", "fit_surrogate", "fooled_case",
     "FooledCase", "from_unit", "grid_counts", "grid_points", "grid_search", "grid_vs_random",
-    "GridVsRandom", "halving_rungs", "importance_spread", "ImportanceSpread", "log_random_search",
-    "make_pruner", "make_sampler", "make_storage", "manual_search", "Objective", "open_study", "Optimism",
-    "propose_next", "PRUNERS", "random_points", "random_search", "run_search", "run_study", "SAMPLERS",
-    "SCALES", "ScientificComparison", "SearchLog", "seed_noise", "SeedNoise", "STRATEGIES",
-    "successive_halving", "suggest", "to_unit", "tpe_strategy", "TrialCount", "trials_table",
+    "GridVsRandom", "halving_rungs", "IMPORTANCE_EVALUATORS", "importance_spread", "ImportanceSpread",
+    "log_random_search", "log_search", "LogbookCallback", "make_pruner", "make_sampler", "make_storage",
+    "manual_search", "Objective", "open_study", "Optimism", "propose_next", "PRUNERS", "quiet",
+    "random_points", "random_search", "run_search", "run_study", "SAMPLERS", "SCALES",
+    "ScientificComparison", "SearchLog", "seed_noise", "SeedNoise", "STRATEGIES", "successive_halving",
+    "suggest", "to_unit", "tpe_strategy", "trial_config", "TrialCount", "trials_table",
     "validation_optimism",
 ]

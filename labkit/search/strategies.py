@@ -28,6 +28,7 @@ import numpy as np
 from labkit.arguments import check_int, check_random_state
 from labkit.search.bayes import propose_next
 from labkit.search.objective import Objective, from_unit
+from labkit.search.tracking import _check_book, log_search
 
 __all__ = ["SearchLog", "Comparison", "compare_strategies", "run_search", "STRATEGIES",
            "grid_search", "random_search", "log_random_search", "manual_search", "coarse_to_fine",
@@ -308,10 +309,19 @@ def _record(log, configs, epochs, errors, budget, name):
         raise RuntimeError(f"strategy {name!r} spent {log.spent} epochs, over its budget of {budget}")
 
 
-def run_search(objective, strategy, *, n_trials=30, random_state=0) -> SearchLog:
-    """One search with ``strategy`` (a name in :data:`STRATEGIES`) on ``objective``: a :class:`SearchLog`."""
+def run_search(objective, strategy, *, n_trials=30, random_state=0, logbook=None) -> SearchLog:
+    """One search with ``strategy`` (a name in :data:`STRATEGIES`) on ``objective``: a :class:`SearchLog`.
+
+    ``logbook`` (a :class:`labkit.logbook.Logbook`), if given, gets one entry per trial
+    (:func:`~labkit.search.tracking.log_search`).
+    """
     if not isinstance(strategy, str):
         raise TypeError(f"strategy must be a name, one of {list(STRATEGIES)}, got {strategy!r:.60}")
+    if logbook is not None:
+        _check_book(logbook)  # before the search, not after it
     result = compare_strategies(objective, [strategy], n_trials=n_trials, repeats=1,
                                 random_state=random_state)
-    return result.logs[strategy][0]
+    log = result.logs[strategy][0]
+    if logbook is not None:
+        log_search(logbook, log, strategy=strategy, objective=objective)
+    return log

@@ -6,7 +6,7 @@ many parameters) and calls ``plt.style.use("ggplot")``, which would restyle ever
 figure of the lab. The wrappers here run it inside ``matplotlib.rc_context`` (the style is
 undone on exit), resize the figure to the column (:mod:`labkit.viz.layout`), and recolour it
 from :mod:`labkit.viz.palette`. :func:`plot_importance_spread` draws
-:class:`labkit.search.studies.ImportanceSpread`: each parameter's importance over seeds.
+:class:`labkit.search.study_analysis.ImportanceSpread`: each parameter's importance over seeds.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def plot_study_importances(study, *, seed=0, height=2.6):
     """Optuna's bars of each parameter's importance: one run of the mean-decrease-in-impurity forest.
 
     Not Optuna's default fANOVA, which took about 5 s on 30 trials here against 0.3 s; both move
-    with ``seed`` (see :func:`labkit.search.studies.importance_spread`).
+    with ``seed`` (see :func:`labkit.search.study_analysis.importance_spread`).
     """
     import optuna
 
