@@ -116,3 +116,36 @@ def test_case03_dropout_training_curve_is_labelled_and_the_eval_mode_error_marke
     labels = [t.get_text() for t in panel.loss_view.ax.get_legend().get_texts()]
     assert "train (running, train mode)" in labels and "train, after training (eval mode)" in labels
     assert "eval mode (dropout off)" in panel.advice.value
+
+
+def test_a_run_recorded_in_the_logbook_trains_again_from_its_entry(tmp_path):
+    from labkit.logbook import Logbook
+
+    with Logbook(tmp_path / "runs.db") as book:
+        outcome = run_settings(Settings(**SMALL, dropout=0.2), logbook=book, note="dropout on")
+        entry = book.entries("playground")[0]
+        assert entry.note == "dropout on" and entry.config == Settings(**SMALL, dropout=0.2).as_dict()
+        assert entry.curves["val_loss"] == outcome.history.val_loss
+        assert entry.metrics["val_error"] == outcome.diagnosis.val_error
+        assert entry.metrics["regime"] == outcome.diagnosis.regime
+        again = run_settings(entry.config)
+        assert again.history.val_loss == entry.curves["val_loss"]  # the configuration is the run
+
+
+def test_the_panel_records_its_last_finished_run_only_on_request(tmp_path):
+    from labkit.logbook import Logbook
+
+    X = np.linspace(-1, 1, 30)[:, None]
+    with Logbook(tmp_path / "runs.db") as book:
+        panel = Playground(data=(X, np.sin(3 * X[:, 0])), **SMALL)
+        assert len(book) == 0  # training records nothing by itself
+        entry = panel.record(book, note="my data")
+        assert f"#{entry.id}" in panel.status.value and entry.data["shapes"][0] == [panel.problem.n_train, 1]
+        assert entry.metrics["val_error"] == panel.diagnosis.val_error
+        panel.outcome = None  # as while a new run trains
+        with pytest.raises(RuntimeError, match="no finished run to record yet"):
+            panel.record(book)
+        with pytest.raises(TypeError, match="logbook must be a labkit.logbook.Logbook"):
+            run_settings(Settings(**SMALL), logbook=str(tmp_path / "runs.db"))
+        assert len(book) == 1
+        panel.close()

@@ -88,6 +88,7 @@ from labkit.generalization.playground import (
     judged_errors,
     make_problem,
     readout,
+    record_outcome,
     run_settings,
     settings_code,
     sizes_text,
@@ -121,6 +122,7 @@ __all__ = [
     "discrepancy_demo", "ensemble_spread", "errors", "fit_dynamics", "fit_identity", "fit_options",
     "goal_error", "iter_bias_variance_sweep", "iter_run", "leakage_demo", "make_problem", "mismatch_demo",
     "one_step_pairs", "rollout",
-    "rollout_error", "run_settings", "settings_code", "simulate_pendulum", "small_angle_period",
+    "rollout_error", "record_outcome", "run_settings", "settings_code", "simulate_pendulum",
+    "small_angle_period",
     "symmetry_demo", "validation_optimism", "windows",
 ]

@@ -29,13 +29,14 @@ from labkit.generalization.problem import (
     make_problem,
 )
 from labkit.history import History
+from labkit.logbook import Entry, Logbook
 from labkit.models import MLP
 from labkit.runtime import seeded
 from labkit.train import FitOptions, evaluate, iter_fit
 
 __all__ = ["Settings", "Problem", "Run", "Outcome", "make_problem", "check_data", "build_model",
            "fit_options", "goal_error", "errors", "judged_errors", "readout", "sizes_text", "iter_run",
-           "run_settings", "settings_code", "TRAIN_FRACTION", "VAL_POOL"]
+           "run_settings", "record_outcome", "settings_code", "TRAIN_FRACTION", "VAL_POOL"]
 
 
 def build_model(settings: Settings, problem: Problem) -> MLP:
@@ -193,15 +194,50 @@ def readout(outcome: Outcome) -> str:
     return " ".join(parts)
 
 
-def run_settings(settings, data=None, *, goal: float | None = None) -> Outcome:
+def run_settings(settings, data=None, *, goal: float | None = None, logbook: Logbook | None = None,
+                 note: str = "") -> Outcome:
     """Train once with ``settings`` (a :class:`Settings` or a panel's ``state()`` dict), no widgets.
 
     It drains :func:`iter_run`, the generator the playground panel draws from, so an
     exercise can check a learner's panel state by re-running it and get the same run.
+    ``logbook``, if given, gets the run as one entry (:func:`record_outcome`, with ``note``).
     """
+    if logbook is not None and not isinstance(logbook, Logbook):
+        raise TypeError(f"logbook must be a labkit.logbook.Logbook, got {type(logbook).__name__}")
     for run in iter_run(settings, data, goal=goal):  # noqa: B007 (the last yield holds the outcome)
         pass
+    if logbook is not None:
+        record_outcome(logbook, run.outcome, note=note)
     return run.outcome
+
+
+def record_outcome(logbook: Logbook, outcome: Outcome, *, note: str = "") -> Entry:
+    """Write a finished playground run to ``logbook`` as one entry of kind "playground".
+
+    The configuration is the run's :class:`Settings` as a dict, so
+    ``run_settings(entry.config)`` trains the same run again (generated data; your own data
+    is fingerprinted, not stored). Metrics: the errors the verdict was judged on, the goal, the
+    regime and the stop reason; curves: the per-epoch losses (and accuracies). Raises
+    TypeError if ``logbook`` or ``outcome`` is of the wrong kind.
+    """
+    if not isinstance(logbook, Logbook):
+        raise TypeError(f"logbook must be a labkit.logbook.Logbook, got {type(logbook).__name__}")
+    outcome = _of_type("outcome", outcome, Outcome, "an Outcome, from run_settings(settings)")
+    settings, problem, history, d = outcome.settings, outcome.problem, outcome.history, outcome.diagnosis
+    metrics = {"stop_reason": history.stop_reason, "epochs_run": history.epochs_run,
+               "regime": d.regime if d is not None else "diverged"}
+    if d is not None:
+        metrics |= {"train_error": d.train_error, "val_error": d.val_error, "goal_error": d.goal_error}
+    if outcome.excess is not None:
+        metrics["excess"] = outcome.excess
+    curves = {name: list(getattr(history, name)) for name in ("train_loss", "val_loss", "train_metric",
+                                                               "val_metric") if getattr(history, name)}
+    split = problem.split
+    data = ((split.X_train, split.y_train, split.X_val, split.y_val) if problem.user_data else
+            {"name": settings.dataset, "n_train": settings.n_train, "noise": settings.noise,
+             "random_state": settings.random_state})
+    return logbook.record("playground", settings.as_dict(), metrics=metrics, curves=curves, note=note,
+                          data=data, random_state=settings.random_state)
 
 
 def settings_code(settings: Settings, *, user_data: bool = False) -> str:

@@ -42,7 +42,15 @@ import torch
 
 from labkit.arguments import check_float
 from labkit.data import DATASETS
-from labkit.generalization.playground import Run, Settings, check_data, iter_run, settings_code, sizes_text
+from labkit.generalization.playground import (
+    Run,
+    Settings,
+    check_data,
+    iter_run,
+    record_outcome,
+    settings_code,
+    sizes_text,
+)
 from labkit.models import ACTIVATIONS
 from labkit.optim import OPTIMIZERS
 from labkit.panels.base import (
@@ -181,7 +189,7 @@ class Playground(LivePanel):
                                                             overflow="auto"))
         self.figure, self._screen = new_figure()
         self._build_views()
-        self.history = self.model = self.problem = self.diagnosis = None
+        self.history = self.model = self.problem = self.diagnosis = self.outcome = None
         self.stats = {"frames": 0, "blitted": 0, "first_frame_s": None, "started": None, "drawing_s": 0.0}
         self._in_frame = False  # while _frame runs, a picture sent from inside it is timed as part of it
         self.log_scale.observe(self._on_log_scale, names="value")
@@ -217,6 +225,18 @@ class Playground(LivePanel):
     def code(self) -> str:
         return settings_code(self.settings(), user_data=self._data is not None)
 
+    def record(self, logbook, *, note: str = ""):
+        """Write the last finished run to ``logbook`` (a :class:`labkit.logbook.Logbook`); return the entry.
+
+        Raises RuntimeError while a run is still training or after a stopped (partial) run.
+        """
+        if self.outcome is None:
+            raise RuntimeError("no finished run to record yet: wait for training to end "
+                               "(panel.wait()), or press Train after a stopped run")
+        entry = record_outcome(logbook, self.outcome, note=note)
+        self.status.value = f"Recorded as entry #{entry.id} in {html.escape(str(logbook.path))}."
+        return entry
+
     def refresh(self) -> None:
         """Start a new run with the current values; a running one is superseded."""
         self.stats.update(frames=0, blitted=0, first_frame_s=None, started=self.clock(), drawing_s=0.0)
@@ -247,6 +267,7 @@ class Playground(LivePanel):
 
     def _run(self, generation: int):
         """One training run as a generator: each ``yield`` is a point where another run may take over."""
+        self.outcome = None  # until this run finishes: record() refuses a partial one
         steps = iter_run(self.settings(), self._data, goal=self._goal)  # the same run as run_settings
         run = next(steps)
         self.problem, self.model = run.problem, run.model
@@ -383,7 +404,7 @@ class Playground(LivePanel):
             self.stats["drawing_s"] += self.clock() - start
 
     def _finish(self, run: Run) -> None:
-        history, self.diagnosis = run.history, run.outcome.diagnosis
+        history, self.diagnosis, self.outcome = run.history, run.outcome.diagnosis, run.outcome
         self._show_model(run.model, run.problem, history)
         if self.diagnosis is None:  # diverged: its errors mean nothing
             message = (f"Diverged at epoch {history.diverged_at}: the loss became NaN or infinite. "
