@@ -58,6 +58,7 @@ class FitOptions:
     momentum: float = 0.9
     weight_decay: float = 0.0
     l1: float = 0.0
+    augment: Callable | None = None
     schedule: str | Callable[[int], float] | None = None
     schedule_per: str = "epoch"
     clip_grad_norm: float | None = None
@@ -92,7 +93,8 @@ class FitOptions:
                              f"schedule_per='epoch', got {self.schedule_per!r}")
         if checked["optimizer"] in ("momentum", "nesterov") and checked["momentum"] == 0:
             raise ValueError(f"optimizer={self.optimizer!r} needs momentum > 0, got {self.momentum!r}")
-        hooks = {"on_step": "(step, loss, model, optimizer)", "on_epoch": "(epoch, history, model)"}
+        hooks = {"on_step": "(step, loss, model, optimizer)", "on_epoch": "(epoch, history, model)",
+                 "augment": "(X_batch, y_batch, generator) -> (X_batch, y_batch)"}
         for name, arguments in hooks.items():
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"{name} must be a function {arguments} or None, got {getattr(self, name)!r}")
@@ -252,6 +254,21 @@ def _batches(X, y, batch_size, generator):
     return ((X[i], y[i]) for i in order.split(batch_size))
 
 
+def _augmented(augment, xb, yb, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``augment(xb, yb, generator)``, checked: two tensors, one label per sample, a sample's shape kept."""
+    out = augment(xb, yb, generator)
+    if (not isinstance(out, (tuple, list)) or len(out) != 2
+            or not all(isinstance(t, torch.Tensor) for t in out)):
+        raise TypeError(f"augment must return an (X_batch, y_batch) pair of tensors, "
+                        f"got {type(out).__name__}")
+    X_new, y_new = out
+    if X_new.shape[1:] != xb.shape[1:] or y_new.shape[1:] != yb.shape[1:] or len(X_new) != len(y_new):
+        raise ValueError(f"augment turned a batch X {tuple(xb.shape)}, y {tuple(yb.shape)} into X "
+                         f"{tuple(X_new.shape)}, y {tuple(y_new.shape)}: it must keep the shape of one "
+                         "sample and return one label per sample")
+    return X_new, y_new
+
+
 def _grad_norm(params: list, clip: float | None) -> torch.Tensor:
     """The gradients' total L2 norm over ``params`` (a 0-d tensor), taken before clipping them to ``clip``.
 
@@ -334,6 +351,7 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
     weights = [p for p in params if p.dim() >= 2]  # weight matrices and kernels, not biases
     penalty = (lambda: o.l1 * sum(w.abs().sum() for w in weights)) if o.l1 > 0 else None
     randomness = _Randomness(None if o.random_state is None else int(rng.integers(2**63 - 1)), device)
+    augmenter = None if o.augment is None else torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
 
     def loop():  # the run itself: a generator, so that the checks above raise at the call
         history, best_state, step = History(metric_name="accuracy" if classify else "rmse"), None, 0
@@ -344,6 +362,8 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
                 model.train()
             with randomness:
                 for xb, yb in _batches(X, y, o.batch_size, shuffler):
+                    if augmenter is not None:  # training batches only: validation sees the data as it is
+                        xb, yb = _augmented(o.augment, xb, yb, augmenter)
                     out = model(xb)
                     loss = loss_fn(out, yb)
                     optimizer.zero_grad(set_to_none=True)
@@ -392,15 +412,20 @@ def iter_fit(model, train, val=None, options: FitOptions | None = None) -> Itera
 
 
 def fit(model, train, val=None, *, task=None, epochs=200, batch_size=None, optimizer="adam", lr=1e-3,
-        momentum=0.9, weight_decay=0.0, l1=0.0, schedule=None, schedule_per="epoch", clip_grad_norm=None,
-        record_grad_norm=False, early_stopping=None, on_step=None, on_epoch=None, random_state=None,
-        device=None) -> History:
+        momentum=0.9, weight_decay=0.0, l1=0.0, augment=None, schedule=None, schedule_per="epoch",
+        clip_grad_norm=None, record_grad_norm=False, early_stopping=None, on_step=None, on_epoch=None,
+        random_state=None, device=None) -> History:
     """Train ``model`` on ``train`` = (X, y), validating on ``val`` if given; return its :class:`History`.
 
     ``task`` None infers it: integer labels mean classification (cross-entropy), else
     regression (MSE). ``batch_size`` None trains on the full batch. ``weight_decay`` is
     the optimizer's: an L2 term in the gradient for SGD and Adam, decoupled decay for
     AdamW. ``l1`` adds ``l1 * sum |w|`` over weight matrices (not biases) to the loss.
+    ``augment(X_batch, y_batch, generator) -> (X_batch, y_batch)`` transforms each training
+    batch (never the validation data) before the step, e.g. small shifts of digit images or
+    input noise; ``generator`` is a ``torch.Generator`` seeded from ``random_state``, so the
+    run is repeatable. It must return one label per sample (the train metric is measured on
+    the augmented batch); a bad return raises TypeError or ValueError at the first batch.
     ``optimizer``: one of :data:`labkit.optim.OPTIMIZERS`; ``momentum`` is used by
     "momentum" and "nesterov" only ("sgd" and "rmsprop" are the plain rules).
     ``schedule``: "step" halves the rate four times over the run, "cosine" anneals it to
