@@ -89,10 +89,11 @@ class NetworkRun:
 
 
 def train_network(kind: str, split: DigitsSplit, *, name: str | None = None, table: ResultsTable | None = None,
-                  epochs: int = 20, lr: float = 3e-4, batch_size: int = 32, width: int = 128,
+                  n_classes: int = 10, epochs: int = 20, lr: float = 3e-4, batch_size: int = 32, width: int = 128,
                   channels: int = 16, weight_decay: float = 0.0, random_state=0, logbook=None) -> NetworkRun:
     """Train a fresh :func:`make_network` on ``split.train`` with Adam, validating on ``split.val``.
 
+    ``n_classes``: outputs of the network (labels must be below it).
     Inputs are normalized with the training set's mean and std. The run's accuracies on every
     part (and its seconds) go to ``table`` as row ``name`` (default ``kind``) when a table is
     given, and to ``logbook`` (kind "recipe", with the loss curves) when one is given.
@@ -100,7 +101,7 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None, tab
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"split must be a DigitsSplit (from split_digits), got {type(split).__name__}")
     name = kind if name is None else name
-    model = make_network(kind, width=width, channels=channels, random_state=random_state)
+    model = make_network(kind, n_classes, width=width, channels=channels, random_state=random_state)
     normalizer = Normalizer(split.X_train)
     history = fit(model, (inputs(model, split.X_train, normalizer), split.y_train),
                   (inputs(model, split.X_val, normalizer), split.y_val), epochs=epochs, lr=lr,
@@ -110,7 +111,7 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None, tab
     if table is not None:
         table.add(name, seconds=history.seconds, **run.scores)
     if logbook is not None:
-        config = {"model": kind, "width": width, "channels": channels, "epochs": epochs, "lr": lr,
+        config = {"model": kind, "n_classes": n_classes, "width": width, "channels": channels, "epochs": epochs, "lr": lr,
                   "batch_size": batch_size, "weight_decay": weight_decay, "split": repr(split)}
         logbook.record("recipe", config, metrics={**run.scores, "seconds": history.seconds},
                        curves={"train_loss": history.train_loss, "val_loss": history.val_loss},
