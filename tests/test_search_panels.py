@@ -41,7 +41,7 @@ def test_log_scale_panel_redraws_in_place_when_the_sampler_and_range_change():
     counts, bars = artist_counts(panel.view.ax), list(panel.view.bars)
     panel.controls["scale"].value = "log"
     assert panel.runs == 2 and np.allclose(panel.result[1].shares, 1 / 3, atol=0.05)
-    panel.controls["exponents"].value = (-6.0, -1.0)  # five decades now
+    panel.controls["exponents"].value = (-6, -1)  # five decades now
     assert panel.runs == 3 and len(panel.result[1].shares) == 5
     assert sum(label.get_visible() for label in panel.view.labels) == 5
     assert panel.view.ax.get_xlim() == pytest.approx((1e-6, 1e-1))
@@ -51,16 +51,17 @@ def test_log_scale_panel_redraws_in_place_when_the_sampler_and_range_change():
 
 def test_log_scale_panel_shows_an_error_in_its_status_line():
     panel = LogScalePanel()
-    panel.controls["exponents"].value = (-3.0, -3.0)
+    panel.controls["exponents"].value = (-3, -3)
     assert isinstance(panel.last_error, ValueError) and "Error" in panel.status.value
-    panel.controls["exponents"].value = (-3.0, -1.0)
+    panel.controls["exponents"].value = (-3, -1)
     assert panel.last_error is None and panel.runs == 2
     panel.close()
 
 
 @pytest.mark.parametrize("kwargs, name", [({"low": 1e-2, "high": 1e-4}, "high"),
                                           ({"scale": "logit"}, "scale"),
-                                          ({"n": 1}, "n"), ({"low": 1e-12}, "low")])
+                                          ({"n": 1}, "n"), ({"low": 1e-12}, "low"),
+                                          ({"low": 3e-4}, "low must be a power of ten")])
 def test_log_scale_panel_names_bad_arguments(kwargs, name):
     with pytest.raises((ValueError, TypeError), match=name):
         LogScalePanel(**kwargs)

@@ -29,8 +29,16 @@ from labkit.viz.search import BayesStepView, DecadeView
 __all__ = ["LogScalePanel", "SAMPLERS", "BayesPanel", "OBJECTIVES"]
 
 SAMPLERS = (("uniform", "uniform"), ("log-uniform", "log"))  # (menu label, scale of draw)
-_EXPONENTS = (-8.0, 1.0)  # the range slider's ends, powers of ten
+_EXPONENTS = (-8, 1)  # the range slider's ends, powers of ten
 _STYLE = {"description_width": "110px"}
+
+
+def _decade(name: str, value: float) -> int:
+    exponent = math.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        raise ValueError(f"{name} must be a power of ten (the range slider moves by whole decades), "
+                         f"got {name}={value:g}")
+    return round(exponent)
 
 
 class LogScalePanel(LivePanel):
@@ -47,14 +55,16 @@ class LogScalePanel(LivePanel):
         high = check_float("high", high, min_value=10 ** _EXPONENTS[0], max_value=10 ** _EXPONENTS[1])
         if high <= low:
             raise ValueError(f"high must be greater than low, got low={low:g}, high={high:g}")
+        low_exponent, high_exponent = (_decade(name, value) for name, value in (("low", low), ("high", high)))
         scale = check_choice("scale", scale, [s for _, s in SAMPLERS])
         n = check_int("n", n, min_value=10, max_value=100_000)
         self.random_state = random_state
         draw(low, high, 1, random_state=random_state)  # checks random_state now, not in the panel
         self.controls = {
-            "exponents": widgets.FloatRangeSlider(
-                value=(math.log10(low), math.log10(high)), min=_EXPONENTS[0], max=_EXPONENTS[1], step=0.5,
-                description="range 10^", continuous_update=False, readout_format=".1f", style=_STYLE),
+            # whole decades: the readout "-4 – -1" fits (half decades, "-3.5 – -1.0", were cut off)
+            "exponents": widgets.IntRangeSlider(
+                value=(low_exponent, high_exponent), min=_EXPONENTS[0], max=_EXPONENTS[1], step=1,
+                description="range 10^", continuous_update=False, style=_STYLE),
             "scale": widgets.Dropdown(options=list(SAMPLERS), value=scale, description="sampler",
                                       style=_STYLE, layout=widgets.Layout(width="240px")),
             "n": widgets.IntSlider(value=n, min=10, max=10_000, step=10, description="draws",
@@ -88,24 +98,32 @@ class LogScalePanel(LivePanel):
 # ---------------------------------------------------------------- Bayesian optimization, one step per click
 
 OBJECTIVES = ("smooth", "noisy", "cliff")  # menu values; labels in _OBJECTIVE_LABELS
-_OBJECTIVE_LABELS = {"smooth": "smooth (lr up to 0.2)", "noisy": "noisy (a new seed per trial)",
-                     "cliff": "with a cliff (lr up to 1: divergence)"}
+_OBJECTIVE_LABELS = {"smooth": "smooth (Adam, lr up to 0.3: a valley)",
+                     "noisy": "noisy (Adam, a new seed per trial)",
+                     "cliff": "with a cliff (SGD, lr up to 1: divergence)"}
 
 
 def _objective(kind: str, epochs: int):
-    """The lab's network over log learning rate: no cliff, a new seed per trial, or up to divergence."""
-    high = 1.0 if kind == "cliff" else 0.2
-    return Objective(space=(Dimension("lr", 1e-4, high),), n_train=20 if kind == "noisy" else 40,
-                     epochs=epochs)
+    """The lab's network over log learning rate: a valley, the valley with seed noise, or a cliff.
+
+    With Adam the error falls from 1e-4 to a floor near 0.03-0.1 and rises again above it (no
+    divergence: Adam's steps are bounded), so the best rate lies inside the range; with SGD and
+    momentum it falls all the way to the rate where training diverges (about 0.4), a cliff.
+    """
+    if kind == "cliff":
+        return Objective(space=(Dimension("lr", 1e-4, 1.0),), epochs=epochs)
+    return Objective(space=(Dimension("lr", 1e-4, 0.3),), optimizer="adam",
+                     n_train=20 if kind == "noisy" else 40, epochs=epochs)
 
 
 class BayesPanel(LivePanel):
     """Bayesian optimization over the learning rate, one step per click of "next step".
 
-    The objective menu picks the landscape (smooth: rates up to 0.2; noisy: the same with 20
-    training points and a new initial network per trial, so the seed is a nuisance the GP must
-    average over; with a cliff: rates up to 1, where SGD diverges and the GP, which assumes a
-    smooth function, is fooled); "reset" starts again from ``n_initial`` random trials.
+    The objective menu picks the landscape (smooth: Adam, rates up to 0.3, a valley with its
+    bottom inside the range; noisy: the same with 20 training points and a new initial
+    network per trial, so the seed is a nuisance the GP must average over; with a cliff: SGD
+    with momentum, rates up to 1, where it diverges and the GP, which assumes a smooth
+    function, is fooled); "reset" starts again from ``n_initial`` random trials.
     ``epochs`` trains each pick (fewer for a quicker panel). Each step fits the GP
     (:func:`labkit.search.bayes.bayes_step`) and draws observations, mean and band, expected
     improvement and its pick (:class:`labkit.viz.search.BayesStepView`); "next step" trains that
