@@ -111,7 +111,7 @@ def rank_by_loss(probabilities, y) -> np.ndarray:
 
 
 def flag_precision(ranking, flipped, *, k: int | None = None) -> float:
-    """Share of the first ``k`` rows of ``ranking`` that are truly ``flipped`` (k None: the number flipped)."""
+    """Share of the first ``k`` rows of ``ranking`` that are truly ``flipped`` (k None: all flipped)."""
     ranking = _labels("ranking", ranking)
     flipped = to_numpy("flipped", flipped).astype(bool)
     k = int(flipped.sum()) if k is None else check_int("k", k, min_value=1, max_value=len(ranking))

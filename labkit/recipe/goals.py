@@ -46,7 +46,7 @@ def rare_class_task(X, y, *, disease: int = 3, positive_rate: float = 0.05, rand
 
 @dataclasses.dataclass(frozen=True)
 class BinaryScores:
-    """Accuracy, precision (share of alarms that are right), recall (share of the sick found), at a threshold."""
+    """Accuracy, precision (share of alarms right), recall (share of the sick found), at a threshold."""
 
     accuracy: float
     precision: float

@@ -88,8 +88,9 @@ class NetworkRun:
         return float((self.probabilities(X).argmax(1) == to_numpy("y", y)).mean())
 
 
-def train_network(kind: str, split: DigitsSplit, *, name: str | None = None, table: ResultsTable | None = None,
-                  n_classes: int = 10, epochs: int = 20, lr: float = 3e-4, batch_size: int = 32, width: int = 128,
+def train_network(kind: str, split: DigitsSplit, *, name: str | None = None,
+                  table: ResultsTable | None = None, n_classes: int = 10, epochs: int = 20,
+                  lr: float = 3e-4, batch_size: int = 32, width: int = 128,
                   channels: int = 16, weight_decay: float = 0.0, random_state=0, logbook=None) -> NetworkRun:
     """Train a fresh :func:`make_network` on ``split.train`` with Adam, validating on ``split.val``.
 
@@ -107,11 +108,13 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None, tab
                   (inputs(model, split.X_val, normalizer), split.y_val), epochs=epochs, lr=lr,
                   batch_size=batch_size, weight_decay=weight_decay, random_state=seeded(random_state))
     run = NetworkRun(name, model, normalizer, history, {})
-    run.scores.update({part: run.accuracy(*split.part(part)) for part in ("train", "train_val", "val", "test")})
+    parts = ("train", "train_val", "val", "test")
+    run.scores.update({part: run.accuracy(*split.part(part)) for part in parts})
     if table is not None:
         table.add(name, seconds=history.seconds, **run.scores)
     if logbook is not None:
-        config = {"model": kind, "n_classes": n_classes, "width": width, "channels": channels, "epochs": epochs, "lr": lr,
+        config = {"model": kind, "n_classes": n_classes, "width": width, "channels": channels,
+                  "epochs": epochs, "lr": lr,
                   "batch_size": batch_size, "weight_decay": weight_decay, "split": repr(split)}
         logbook.record("recipe", config, metrics={**run.scores, "seconds": history.seconds},
                        curves={"train_loss": history.train_loss, "val_loss": history.val_loss},

@@ -47,7 +47,7 @@ class ResultsTable:
 
     def add(self, name: str, *, train=None, train_val=None, val=None, test=None, shifted=None,
             seconds=None, note: str = "") -> Row:
-        """Append a row and return it; scores are accuracies in [0, 1] or None. ValueError on a repeated name."""
+        """Append a row and return it; scores are accuracies in [0, 1] or None; a repeated name raises."""
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         if name in self.names:
@@ -55,7 +55,8 @@ class ResultsTable:
         scores = {key: value for key, value in
                   dict(train=train, train_val=train_val, val=val, test=test, shifted=shifted).items()
                   if value is not None}
-        checked = {key: check_float(key, value, min_value=0.0, max_value=1.0) for key, value in scores.items()}
+        checked = {key: check_float(key, value, min_value=0.0, max_value=1.0)
+                   for key, value in scores.items()}
         if seconds is not None:
             checked["seconds"] = check_float("seconds", seconds, min_value=0.0)
         if not isinstance(note, str):

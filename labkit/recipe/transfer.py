@@ -68,7 +68,7 @@ def few_shot(X, y, *, k: int, random_state=None):
 
 def pretrain(split: DigitsSplit, *, digits=SOURCE_DIGITS, epochs: int = 20, channels: int = 16,
              random_state=0, logbook=None) -> NetworkRun:
-    """A SmallCNN trained on ``digits`` only (labels renumbered), with its normalizer: the "known good network"."""
+    """A SmallCNN trained on ``digits`` only (labels renumbered), its normalizer: the "known good network"."""
     source = digits_subset(split, digits)
     return train_network("cnn", source, name="pretrained", n_classes=len(tuple(digits)), epochs=epochs,
                          channels=channels, random_state=random_state, logbook=logbook)
@@ -109,7 +109,7 @@ def _start(pretrained: NetworkRun, mode: str, n_classes: int, seed: int) -> nn.M
 
 def transfer(pretrained: NetworkRun, mode: str, X, y, *, epochs: int = 100, lr: float = 1e-3,
              normalization: str = "pretrained", random_state=0):
-    """Learn (``X`` (n, 1, 8, 8), ``y`` (n,) labels 0..c-1) starting as ``mode`` says; return (model, normalizer).
+    """Learn ``X`` (n, 1, 8, 8), ``y`` (n,) (labels 0..c-1) starting as ``mode`` says: (model, normalizer).
 
     Modes (Lusch): "scratch" same architecture, fresh weights; "retrain" all layers from the
     pretrained weights at ``lr``; "fine-tune" the same at ``lr / 10``; "freeze" the
@@ -118,7 +118,8 @@ def transfer(pretrained: NetworkRun, mode: str, X, y, *, epochs: int = 100, lr: 
     std, "none" not at all (the two forms of Hincapie-Potes' bug). Full-batch Adam.
     """
     if not isinstance(pretrained, NetworkRun) or not isinstance(pretrained.model, SmallCNN):
-        raise TypeError(f"pretrained must be a NetworkRun of a SmallCNN (from pretrain), got {pretrained!r:.60}")
+        raise TypeError("pretrained must be a NetworkRun of a SmallCNN (from pretrain), "
+                        f"got {type(pretrained).__name__}")
     mode = check_choice("mode", mode, MODES)
     normalization = check_choice("normalization", normalization, NORMALIZATIONS)
     lr = check_float("lr", lr, min_value=0.0, strict_min=True)
@@ -141,7 +142,7 @@ class _Identity(Normalizer):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class TransferCurve:
-    """Target-test accuracy (len(modes), len(ks)) for each mode and examples per class, averaged over repeats."""
+    """Target-test accuracy (len(modes), len(ks)) per mode and examples per class, mean over repeats."""
 
     ks: tuple
     modes: tuple
