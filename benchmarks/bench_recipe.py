@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import torch
 
 from labkit.recipe.baselines import flat, score_baselines
 from labkit.recipe.cleaning import cleaning_vs_tuning
 from labkit.recipe.diagnosis import prioritize_row
 from labkit.recipe.digits import shifted_split, split_digits
-from labkit.recipe.goals import always_healthy, binary_scores, choose_threshold, precision_recall, rare_class_task
+from labkit.recipe.goals import (
+    always_healthy,
+    binary_scores,
+    choose_threshold,
+    precision_recall,
+    rare_class_task,
+)
 from labkit.recipe.label_noise import find_flipped_labels
 from labkit.recipe.networks import train_network
 from labkit.recipe.table import ResultsTable
@@ -30,10 +35,12 @@ def rare_class(split) -> None:
     X_val, y_val = rare_class_task(*split.val, disease=3, random_state=1)
     X_test, y_test = rare_class_task(*split.test, disease=3, random_state=2)
     model = LogisticRegression(max_iter=2000).fit(flat(X), y)
-    threshold = choose_threshold(precision_recall(y_val, model.predict_proba(flat(X_val))[:, 1]), min_recall=0.9)
+    curve = precision_recall(y_val, model.predict_proba(flat(X_val))[:, 1])
+    threshold = choose_threshold(curve, min_recall=0.9)
     scores = model.predict_proba(flat(X_test))[:, 1]
     print("rare class (digit 3 as the disease, 5%), test set:")
-    for name, s in (("always healthy", always_healthy(y_test)), ("logistic @ 0.5", binary_scores(y_test, scores)),
+    for name, s in (("always healthy", always_healthy(y_test)),
+                    ("logistic @ 0.5", binary_scores(y_test, scores)),
                     (f"logistic @ {threshold:.3f}", binary_scores(y_test, scores, threshold=threshold))):
         print(f"  {name:<20} accuracy {100 * s.accuracy:5.1f}%  precision {100 * s.precision:5.1f}%  "
               f"recall {100 * s.recall:5.1f}%")
@@ -50,7 +57,8 @@ def main() -> None:
     cnn = train_network("cnn", split, table=table, epochs=20)
     wall = time.perf_counter() - start
     print(f"\nresults (goal 97% accuracy):\n{table}")
-    print(f"CNN: test accuracy {100 * cnn.scores['test']:.1f}% (goal >= 97%), training {cnn.history.seconds:.1f} s"
+    print(f"CNN: test accuracy {100 * cnn.scores['test']:.1f}% (goal >= 97%), "
+          f"training {cnn.history.seconds:.1f} s"
           f" ({wall:.1f} s with evaluation; goal <= 20 s on one core)")
     for kind in ("thicken", "shift"):
         moved = shifted_split(split, kind)
@@ -74,7 +82,6 @@ def main() -> None:
             print(f"  {mode:>10}: " + "  ".join(f"k={k}: {100 * a:5.1f}%" for k, a in
                                               zip(curve.ks, accuracy, strict=True)))
     print(f"(transfer curves {time.perf_counter() - start:.0f} s)")
-    np.set_printoptions(precision=3)
 
 
 if __name__ == "__main__":
