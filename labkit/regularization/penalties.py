@@ -70,7 +70,9 @@ class PenaltySweep:
 
     All arrays are (S,), one entry per strength in ``strengths`` (0 first: no penalty).
     ``underfits`` marks strengths whose training error is more than 5 points above the
-    unpenalized run's: the weights can't move enough to fit even the training set.
+    unpenalized run's while the validation error is more than 2 points above the sweep's
+    best: the weights can't move enough to fit even the training set. (A rising train error
+    alone is no fault with noisy labels: the penalty stops the network memorizing them.)
     """
 
     penalty: str
@@ -87,7 +89,8 @@ class PenaltySweep:
 
     @property
     def underfits(self) -> np.ndarray:
-        return self.train_error > self.train_error[0] + 0.05
+        worse_fit = self.train_error > self.train_error[0] + 0.05
+        return worse_fit & (self.val_error > self.val_error.min() + 0.02)
 
     @property
     def best_strength(self) -> float:
