@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import pathlib
 import typing
 
 from labkit.arguments import check_int
@@ -33,7 +35,10 @@ from labkit.logbook_store import (
     versions,
 )
 
-__all__ = ["Logbook", "Entry", "RunDiff", "LoggedRun", "log_fit", "flatten_config", "ABSENT"]
+__all__ = ["Logbook", "Entry", "RunDiff", "LoggedRun", "log_fit", "flatten_config", "ABSENT",
+           "course_logbook", "COURSE_LOGBOOK_ENV"]
+
+COURSE_LOGBOOK_ENV = "LABKIT_LOGBOOK"  # where the course logbook lives, if set
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -262,6 +267,18 @@ def _mapping(name: str, value) -> dict:
         raise TypeError(f"{name} must be a dict (name -> number{'s' if name == 'curves' else ''}) or None, "
                         f"got {type(value).__name__}")
     return value
+
+
+def course_logbook() -> Logbook:
+    """The logbook every lab writes its key runs to, so Lab 09 can show a learner's own history.
+
+    The file is ``$LABKIT_LOGBOOK`` if that is set, else ``~/.labkit/logbook.db``; its folder is
+    created if missing. Raises ValueError (naming the path) if the file is not a logbook.
+    """
+    path = pathlib.Path(os.environ.get(COURSE_LOGBOOK_ENV) or pathlib.Path.home() / ".labkit" / "logbook.db")
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Logbook(path)
 
 
 # ---------------------------------------------------------------- train and record in one call

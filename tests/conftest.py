@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +22,13 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+def pytest_configure(config):
+    """The labs write their key runs to the course logbook: in tests, a throwaway one per process
+    (the labs run in kernels that inherit this), never the learner's ~/.labkit/logbook.db."""
+    folder = tempfile.mkdtemp(prefix="labkit-logbook-")
+    os.environ["LABKIT_LOGBOOK"] = os.path.join(folder, "course.db")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -213,3 +213,22 @@ def test_two_writer_processes_lose_no_entry(tmp_path):
     assert len(entries) == 400 and len({entry.id for entry in entries}) == 400
     for w in (0, 1):
         assert sorted(e.config["i"] for e in entries if e.config["writer"] == w) == list(range(200))
+
+
+def test_the_course_logbook_lives_where_the_environment_says_and_is_shared(tmp_path, monkeypatch):
+    from labkit.logbook import COURSE_LOGBOOK_ENV, course_logbook
+
+    monkeypatch.setenv(COURSE_LOGBOOK_ENV, str(tmp_path / "deeper" / "course.db"))
+    with course_logbook() as first:
+        first.note("from lab 06")
+    with course_logbook() as again:  # another lab, the same file
+        assert again.path == tmp_path / "deeper" / "course.db" and len(again) == 1
+    monkeypatch.delenv(COURSE_LOGBOOK_ENV)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with course_logbook() as default:
+        assert default.path == tmp_path / "home" / ".labkit" / "logbook.db"
+    (tmp_path / "not-a-logbook.db").write_text("hello")
+    monkeypatch.setenv(COURSE_LOGBOOK_ENV, str(tmp_path / "not-a-logbook.db"))
+    with pytest.raises(ValueError, match="not-a-logbook.db"):
+        course_logbook()
+    assert (tmp_path / "not-a-logbook.db").read_text() == "hello"
