@@ -10,7 +10,7 @@ The layout (a test, ``tests/test_layers.py``, holds its direction):
   ``models``, ``optim``, ``history``, ``train``, ``batched``, ``batched_optim``, ``logbook``
   (and its ``logbook_store`` and ``logbook_export``), ``exercises``. Core imports only core.
 - one subpackage per topic: ``generalization``, ``gradients``, ``debugging``, ``optimization``,
-  ``search``. A topic builds on core and never on another topic.
+  ``search``, ``regularization``, ``recipe``. A topic builds on core and never on another topic.
 - ``viz`` draws (matplotlib only), ``panels`` wires widgets to topics and viz
   (ipywidgets only), ``course`` holds the exercise sets and never imports panels.
 """
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 CORE = ("arguments", "runtime", "progress", "data", "splits", "models", "optim", "history", "train",
         "batched", "batched_optim", "logbook", "logbook_store", "logbook_export", "exercises", "text")
-TOPICS = ("generalization", "gradients", "debugging", "optimization", "search")
+TOPICS = ("generalization", "gradients", "debugging", "optimization", "search", "regularization", "recipe")
 OUTER = ("viz", "panels", "course")
 
 __all__ = ["setup", "__version__", *CORE, *TOPICS, *OUTER]

@@ -32,7 +32,7 @@ def test_pictures_draw_their_results_and_refuse_other_objects():
     assert len(fig.axes) == 6
     X, y = make_dataset("moons", 60, random_state=0)
     boundary = regularized_boundary(X, y, n_train=40, epochs=5, grid=10)
-    ax = viz.plot_boundary(boundary, X, y)
+    ax = viz.plot_regularized_boundary(boundary, X, y)
     assert len(ax.collections) >= 3
     with pytest.raises(TypeError, match="PenaltySweep"):
         viz.plot_penalty_sweep(np.zeros(3))

@@ -18,7 +18,8 @@ import numpy as np
 
 from labkit.arguments import check_float, check_random_state
 from labkit.recipe.digits import PARTS, DigitsSplit, check_images
-from labkit.recipe.networks import seeded, train_network
+from labkit.recipe.networks import train_network
+from labkit.runtime import torch_seed
 
 __all__ = ["HUM_PERIODS", "hum_patterns", "add_hum", "remove_hum", "hum_split", "clean_split",
            "CleaningResult", "cleaning_vs_tuning", "DEFAULT_GRID"]
@@ -114,7 +115,7 @@ def cleaning_vs_tuning(split: DigitsSplit, *, grid=DEFAULT_GRID, amplitude: floa
             raise ValueError(f"grid[{i}] must be a dict with keys among {sorted(allowed)}, got {point!r}")
     if not grid:
         raise ValueError("grid must hold at least one setting")
-    seed = seeded(random_state)
+    seed = torch_seed(random_state)
     hummed = hum_split(split, amplitude=amplitude, random_state=seed)
     raw = []
     for point in grid:

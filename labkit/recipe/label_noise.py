@@ -16,7 +16,8 @@ import numpy as np
 from labkit.arguments import check_float
 from labkit.recipe.digits import DigitsSplit
 from labkit.recipe.errors import flag_precision, flip_labels, rank_by_loss
-from labkit.recipe.networks import NetworkRun, seeded, train_network
+from labkit.recipe.networks import NetworkRun, train_network
+from labkit.runtime import torch_seed
 
 __all__ = ["LabelNoiseResult", "find_flipped_labels"]
 
@@ -48,7 +49,7 @@ def find_flipped_labels(split: DigitsSplit, *, fraction: float = 0.05, kind: str
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"split must be a DigitsSplit (from split_digits), got {type(split).__name__}")
     fraction = check_float("fraction", fraction, min_value=0.0, max_value=0.5, strict_min=True)
-    seed = seeded(random_state)
+    seed = torch_seed(random_state)
     y_noisy, flipped = flip_labels(split.y_train, fraction=fraction, random_state=seed)
     if not flipped.any():
         raise ValueError(f"fraction={fraction:g} flips no label of {len(flipped)}; raise it")

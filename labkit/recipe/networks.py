@@ -18,23 +18,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit.arguments import check_choice, check_float, check_int, check_random_state, to_numpy
+from labkit.arguments import check_choice, check_float, check_int, to_numpy
 from labkit.history import History
 from labkit.models import MLP, SmallCNN
 from labkit.recipe.digits import DigitsSplit, Normalizer
 from labkit.recipe.table import ResultsTable
+from labkit.runtime import torch_seed
 from labkit.train import fit, predict
 
 __all__ = ["DEFAULTS", "NETWORKS", "make_network", "he_init", "NetworkRun", "train_network",
-           "OverfitCheck", "overfit_one_batch", "seeded"]
+           "OverfitCheck", "overfit_one_batch"]
 
 NETWORKS = ("mlp", "cnn")
 DEFAULTS = {"optimizer": "adam", "lr": 3e-4, "batch_size": 32, "activation": "relu", "init": "He (kaiming)"}
-
-
-def seeded(random_state) -> int:
-    """An int seed from ``random_state`` (None, int or numpy Generator), for torch and scikit-learn."""
-    return int(check_random_state("random_state", random_state).integers(2**31 - 1))
 
 
 def he_init(model: nn.Module) -> nn.Module:
@@ -54,7 +50,7 @@ def make_network(kind: str, n_classes: int = 10, *, width: int = 128, channels: 
     The same ``random_state`` gives the same weights; torch's global generator is left as it was.
     """
     kind = check_choice("kind", kind, NETWORKS)
-    seed = seeded(random_state)
+    seed = torch_seed(random_state)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "mlp":
@@ -106,7 +102,7 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None,
     normalizer = Normalizer(split.X_train)
     history = fit(model, (inputs(model, split.X_train, normalizer), split.y_train),
                   (inputs(model, split.X_val, normalizer), split.y_val), epochs=epochs, lr=lr,
-                  batch_size=batch_size, weight_decay=weight_decay, random_state=seeded(random_state))
+                  batch_size=batch_size, weight_decay=weight_decay, random_state=torch_seed(random_state))
     run = NetworkRun(name, model, normalizer, history, {})
     parts = ("train", "train_val", "val", "test")
     run.scores.update({part: run.accuracy(*split.part(part)) for part in parts})
@@ -145,7 +141,7 @@ def overfit_one_batch(model: nn.Module, X, y, *, steps: int = 200, lr: float = 3
     steps = check_int("steps", steps, min_value=1)
     target_loss = check_float("target_loss", target_loss, min_value=0.0, strict_min=True)
     trial = copy.deepcopy(model)
-    history = fit(trial, (X, y), epochs=steps, lr=lr, batch_size=None, random_state=seeded(random_state))
+    history = fit(trial, (X, y), epochs=steps, lr=lr, batch_size=None, random_state=torch_seed(random_state))
     accuracy = float((predict(trial, X, classes=True) == to_numpy("y", y)).mean())
     final = history.train_loss[-1]
     return OverfitCheck(history.train_loss, final, accuracy, bool(final < target_loss and accuracy == 1.0))

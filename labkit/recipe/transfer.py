@@ -22,7 +22,8 @@ from torch import nn
 from labkit.arguments import check_choice, check_float, check_int, check_random_state, to_numpy
 from labkit.models import SmallCNN
 from labkit.recipe.digits import PARTS, DigitsSplit, Normalizer
-from labkit.recipe.networks import NetworkRun, make_network, seeded, train_network
+from labkit.recipe.networks import NetworkRun, make_network, train_network
+from labkit.runtime import torch_seed
 from labkit.train import fit, predict
 
 __all__ = ["MODES", "NORMALIZATIONS", "SOURCE_DIGITS", "TARGET_DIGITS", "digits_subset", "few_shot",
@@ -124,7 +125,7 @@ def transfer(pretrained: NetworkRun, mode: str, X, y, *, epochs: int = 100, lr: 
     normalization = check_choice("normalization", normalization, NORMALIZATIONS)
     lr = check_float("lr", lr, min_value=0.0, strict_min=True)
     y = to_numpy("y", y)
-    seed = seeded(random_state)
+    seed = torch_seed(random_state)
     normalizer = {"pretrained": pretrained.normalizer, "own": Normalizer(X) if len(X) > 1 else None,
                   "none": _Identity()}[normalization] or _Identity()
     model = _start(pretrained, mode, int(y.max()) + 1, seed)

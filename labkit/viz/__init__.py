@@ -53,6 +53,21 @@ from labkit.viz.palette import (
     series_style,
     simulate_cvd,
 )
+from labkit.viz.recipe import (
+    plot_confusion,
+    plot_mistakes,
+    plot_pr_curve,
+    plot_results_table,
+    plot_transfer_curves,
+)
+from labkit.viz.regularization import (
+    plot_augmentation_preview,
+    plot_early_stopping,
+    plot_penalty_sweep,
+    plot_regularization_runs,
+    plot_regularized_boundary,
+    plot_weight_histograms,
+)
 from labkit.viz.scales import log_axis_suits
 from labkit.viz.schedules import plot_clipping, plot_schedules, plot_thresholds
 from labkit.viz.search import (
@@ -92,4 +107,7 @@ __all__ = [
     "plot_runs", "MAX_DECADES", "BayesStepView", "DecadeView", "plot_bayes_contour", "plot_bayes_step",
     "plot_decades", "plot_grid_vs_random", "plot_strategies", "plot_importance_spread",
     "plot_study_contour", "plot_study_history", "plot_study_importances", "plot_study_slice",
+    "plot_confusion", "plot_mistakes", "plot_pr_curve", "plot_results_table", "plot_transfer_curves",
+    "plot_augmentation_preview", "plot_early_stopping", "plot_penalty_sweep", "plot_regularization_runs",
+    "plot_regularized_boundary", "plot_weight_histograms",
 ]

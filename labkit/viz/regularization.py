@@ -15,7 +15,7 @@ from labkit.viz.palette import HEATMAP, PALETTE, TRAIN, VAL, series_style
 from labkit.viz.scales import check_axes
 
 __all__ = ["plot_weight_histograms", "plot_penalty_sweep", "plot_early_stopping", "plot_augmentation_preview",
-           "plot_runs", "plot_boundary"]
+           "plot_regularization_runs", "plot_regularized_boundary"]
 
 
 def _axes(ax, height=3.2):
@@ -86,7 +86,7 @@ def plot_augmentation_preview(preview, fig=None):
     return fig
 
 
-def plot_runs(runs, ax=None):
+def plot_regularization_runs(runs, ax=None):
     """Train and val error (%) of several runs (:class:`RegRun`), as paired horizontal bars."""
     runs = [check_result(f"runs[{i}]", r, "RegRun", ("label", "train_error", "val_error")) for i, r in
             enumerate(runs)]
@@ -101,7 +101,7 @@ def plot_runs(runs, ax=None):
     return ax
 
 
-def plot_boundary(boundary, X, y, ax=None):
+def plot_regularized_boundary(boundary, X, y, ax=None):
     """The boundary's probability as a filled contour, the 0.5 line, and the points (X (N, 2), y (N,))."""
     check_result("boundary", boundary, "Boundary", ("xs", "ys", "proba", "n_train"))
     ax = _axes(ax, height=3.6)
