@@ -118,6 +118,9 @@ def panels():
     yield "LeakageExplorer", lambda: LeakageExplorer(epochs=3, n_models=1)
     yield "BiasVariancePanel", lambda: BiasVariancePanel("depth", n_models=2, epochs=3)
     yield "MonitorPanel", lambda: MonitorPanel(depth=3, steps=2)
+    from labkit.panels.recipe import RecipePanel
+
+    yield "RecipePanel", lambda: RecipePanel(epochs=1, n_samples=200)
 
 
 @pytest.mark.parametrize(("name", "make"), list(panels()), ids=[name for name, _ in panels()])

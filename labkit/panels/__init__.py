@@ -16,6 +16,7 @@ from labkit.panels.explorers import (
 from labkit.panels.gradient_flow import MonitorPanel
 from labkit.panels.learning_rate import REGIME_RATES, RegimesPanel
 from labkit.panels.playground import Playground
+from labkit.panels.recipe import SHIFT_CHOICES, RecipePanel, RecipeStep
 from labkit.panels.search import OBJECTIVES, SAMPLERS, BayesPanel, LogScalePanel
 from labkit.panels.surfaces import SURFACES, SurfacePanel
 from labkit.panels.update_ratio import PANEL_OPTIMIZERS, UpdateRatioPanel
@@ -25,4 +26,5 @@ __all__ = [
     "MonitorPanel", "Playground",
     "REGIME_RATES", "RegimesPanel", "SURFACES", "SurfacePanel", "PANEL_OPTIMIZERS", "UpdateRatioPanel",
     "OBJECTIVES", "SAMPLERS", "BayesPanel", "LogScalePanel",
+    "RecipePanel", "RecipeStep", "SHIFT_CHOICES",
 ]

@@ -19,7 +19,7 @@ from labkit.arguments import check_choice, check_float, check_int, check_random_
 from labkit.data import load_digits
 
 __all__ = ["DigitsSplit", "split_digits", "Normalizer", "thicken", "shift_pixels", "shifted_split",
-           "SHIFTS", "check_images"]
+           "SHIFTS", "check_images", "RawPixels"]
 
 SHIFTS = ("thicken", "shift")
 PARTS = ("train", "train_val", "val", "test")
@@ -134,6 +134,16 @@ class Normalizer:
 
     def __repr__(self) -> str:
         return f"Normalizer(mean={self.mean:.3f}, std={self.std:.3f})"
+
+
+class RawPixels(Normalizer):
+    """No scaling at all: pixels in [0, 1] as they come (float32), the "forgot to normalize" case."""
+
+    def __init__(self):
+        self.mean, self.std = 0.0, 1.0
+
+    def __repr__(self) -> str:
+        return "RawPixels()"
 
 
 def thicken(X) -> np.ndarray:

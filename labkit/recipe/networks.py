@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from labkit.arguments import check_choice, check_float, check_int, to_numpy
+from labkit.arguments import check_bool, check_choice, check_float, check_int, to_numpy
 from labkit.history import History
 from labkit.models import MLP, SmallCNN
-from labkit.recipe.digits import DigitsSplit, Normalizer
+from labkit.recipe.digits import DigitsSplit, Normalizer, RawPixels
 from labkit.recipe.table import ResultsTable
 from labkit.runtime import torch_seed
 from labkit.train import fit, predict
@@ -44,18 +44,21 @@ def he_init(model: nn.Module) -> nn.Module:
 
 
 def make_network(kind: str, n_classes: int = 10, *, width: int = 128, channels: int = 16,
-                 random_state=0) -> nn.Module:
+                 dropout: float = 0.0, random_state=0) -> nn.Module:
     """A fresh He-initialized "mlp" (64 -> width -> width -> classes) or "cnn" (SmallCNN, batch norm).
 
-    The same ``random_state`` gives the same weights; torch's global generator is left as it was.
+    ``dropout``: the probability of zeroing a hidden unit (MLP) or a feature before the
+    classifier (CNN) in training. The same ``random_state`` gives the same weights; torch's
+    global generator is left as it was.
     """
     kind = check_choice("kind", kind, NETWORKS)
     seed = torch_seed(random_state)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "mlp":
-            return MLP(64, n_classes, width=width, depth=2, activation="relu", init="kaiming")
-        return he_init(SmallCNN(n_classes, channels=channels))
+            return MLP(64, n_classes, width=width, depth=2, activation="relu", init="kaiming",
+                       dropout=dropout)
+        return he_init(SmallCNN(n_classes, channels=channels, dropout=dropout))
 
 
 def inputs(model: nn.Module, X, normalizer: Normalizer) -> np.ndarray:
@@ -87,22 +90,28 @@ class NetworkRun:
 def train_network(kind: str, split: DigitsSplit, *, name: str | None = None,
                   table: ResultsTable | None = None, n_classes: int = 10, epochs: int = 20,
                   lr: float = 3e-4, batch_size: int = 32, width: int = 128,
-                  channels: int = 16, weight_decay: float = 0.0, random_state=0, logbook=None) -> NetworkRun:
+                  channels: int = 16, weight_decay: float = 0.0, dropout: float = 0.0,
+                  normalize: bool = True, augment=None, random_state=0, logbook=None) -> NetworkRun:
     """Train a fresh :func:`make_network` on ``split.train`` with Adam, validating on ``split.val``.
 
     ``n_classes``: outputs of the network (labels must be below it).
-    Inputs are normalized with the training set's mean and std. The run's accuracies on every
-    part (and its seconds) go to ``table`` as row ``name`` (default ``kind``) when a table is
-    given, and to ``logbook`` (kind "recipe", with the loss curves) when one is given.
+    Inputs are normalized with the training set's mean and std (``normalize=False`` feeds the
+    raw pixels in [0, 1]); ``augment`` is :func:`labkit.train.fit`'s hook (e.g.
+    :func:`labkit.recipe.fixes.shift_augment`), ``dropout`` goes to :func:`make_network`. The
+    run's accuracies on every part (and its seconds) go to ``table`` as row ``name`` (default
+    ``kind``) when a table is given, and to ``logbook`` (kind "recipe", with the loss curves)
+    when one is given.
     """
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"split must be a DigitsSplit (from split_digits), got {type(split).__name__}")
     name = kind if name is None else name
-    model = make_network(kind, n_classes, width=width, channels=channels, random_state=random_state)
-    normalizer = Normalizer(split.X_train)
+    model = make_network(kind, n_classes, width=width, channels=channels, dropout=dropout,
+                         random_state=random_state)
+    normalizer = Normalizer(split.X_train) if check_bool("normalize", normalize) else RawPixels()
     history = fit(model, (inputs(model, split.X_train, normalizer), split.y_train),
                   (inputs(model, split.X_val, normalizer), split.y_val), epochs=epochs, lr=lr,
-                  batch_size=batch_size, weight_decay=weight_decay, random_state=torch_seed(random_state))
+                  batch_size=batch_size, weight_decay=weight_decay, augment=augment,
+                  random_state=torch_seed(random_state))
     run = NetworkRun(name, model, normalizer, history, {})
     parts = ("train", "train_val", "val", "test")
     run.scores.update({part: run.accuracy(*split.part(part)) for part in parts})
@@ -111,7 +120,9 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None,
     if logbook is not None:
         config = {"model": kind, "n_classes": n_classes, "width": width, "channels": channels,
                   "epochs": epochs, "lr": lr,
-                  "batch_size": batch_size, "weight_decay": weight_decay, "split": repr(split)}
+                  "batch_size": batch_size, "weight_decay": weight_decay, "dropout": dropout,
+                  "normalize": normalize, "augment": None if augment is None else repr(augment),
+                  "split": repr(split)}
         logbook.record("recipe", config, metrics={**run.scores, "seconds": history.seconds},
                        curves={"train_loss": history.train_loss, "val_loss": history.val_loss},
                        note=f"network: {name}", random_state=random_state)

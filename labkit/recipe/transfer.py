@@ -21,7 +21,7 @@ from torch import nn
 
 from labkit.arguments import check_choice, check_float, check_int, check_random_state, to_numpy
 from labkit.models import SmallCNN
-from labkit.recipe.digits import PARTS, DigitsSplit, Normalizer
+from labkit.recipe.digits import PARTS, DigitsSplit, Normalizer, RawPixels
 from labkit.recipe.networks import NetworkRun, make_network, train_network
 from labkit.runtime import torch_seed
 from labkit.train import fit, predict
@@ -127,18 +127,11 @@ def transfer(pretrained: NetworkRun, mode: str, X, y, *, epochs: int = 100, lr: 
     y = to_numpy("y", y)
     seed = torch_seed(random_state)
     normalizer = {"pretrained": pretrained.normalizer, "own": Normalizer(X) if len(X) > 1 else None,
-                  "none": _Identity()}[normalization] or _Identity()
+                  "none": RawPixels()}[normalization] or RawPixels()
     model = _start(pretrained, mode, int(y.max()) + 1, seed)
     fit(model, (normalizer(X), y), epochs=epochs, lr=lr / 10 if mode == "fine-tune" else lr,
         batch_size=None, random_state=seed)
     return model, normalizer
-
-
-class _Identity(Normalizer):
-    """No scaling at all: pixels in [0, 1] as they come (float32)."""
-
-    def __init__(self):
-        self.mean, self.std = 0.0, 1.0
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -192,6 +185,6 @@ def normalization_bug(pretrained: NetworkRun, split: DigitsSplit, *, digits=SOUR
     if not isinstance(pretrained, NetworkRun):
         raise TypeError(f"pretrained must be a NetworkRun (from pretrain), got {type(pretrained).__name__}")
     X, y = digits_subset(split, digits).test
-    scalers = {"pretrained": pretrained.normalizer, "own": Normalizer(X), "none": _Identity()}
+    scalers = {"pretrained": pretrained.normalizer, "own": Normalizer(X), "none": RawPixels()}
     return {name: float((predict(pretrained.model, scale(X), classes=True) == y).mean())
             for name, scale in scalers.items()}
