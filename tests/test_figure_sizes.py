@@ -121,6 +121,11 @@ def panels():
     from labkit.panels.recipe import RecipePanel
 
     yield "RecipePanel", lambda: RecipePanel(epochs=1, n_samples=200)
+    from labkit.panels.regularization import AddBackPanel, RegularizedBoundaryPanel
+    from labkit.regularization.setup import overfit_setup
+
+    yield "RegularizedBoundaryPanel", lambda: RegularizedBoundaryPanel(n_samples=60, n_train=30, epochs=3, grid=10)
+    yield "AddBackPanel", lambda: AddBackPanel(overfit_setup(per_class=2, n_val=20, width=8, epochs=2))
 
 
 @pytest.mark.parametrize(("name", "make"), list(panels()), ids=[name for name, _ in panels()])

@@ -17,6 +17,7 @@ from labkit.panels.gradient_flow import MonitorPanel
 from labkit.panels.learning_rate import REGIME_RATES, RegimesPanel
 from labkit.panels.playground import Playground
 from labkit.panels.recipe import SHIFT_CHOICES, RecipePanel, RecipeStep
+from labkit.panels.regularization import AddBackPanel, RegularizedBoundaryPanel
 from labkit.panels.search import OBJECTIVES, SAMPLERS, BayesPanel, LogScalePanel
 from labkit.panels.surfaces import SURFACES, SurfacePanel
 from labkit.panels.update_ratio import PANEL_OPTIMIZERS, UpdateRatioPanel
@@ -27,4 +28,5 @@ __all__ = [
     "REGIME_RATES", "RegimesPanel", "SURFACES", "SurfacePanel", "PANEL_OPTIMIZERS", "UpdateRatioPanel",
     "OBJECTIVES", "SAMPLERS", "BayesPanel", "LogScalePanel",
     "RecipePanel", "RecipeStep", "SHIFT_CHOICES",
+    "AddBackPanel", "RegularizedBoundaryPanel",
 ]
