@@ -51,6 +51,8 @@ INTERACTIONS = {
     "06": [("panel", "lr"), ("surfaces", "lr"), ("watch_panel", "lr"), ("panel", "optimizer"),
            ("surfaces", "momentum"), ("surfaces", "surface"), ("watch_panel", "optimizer"),
            ("surfaces", "condition")],
+    "08": [("scale_panel", "scale"), ("bayes_panel", "objective"), ("scale_panel", "n"),
+           ("scale_panel", "exponents")],
 }
 
 # Kernel-side helper: one "interaction" sets one control to its next option (menus, selection
@@ -67,6 +69,12 @@ def _bench_step(control):
         control.index = (control.index + 1) % len(control.options)
     elif isinstance(control.value, bool):
         control.value = not control.value
+    elif isinstance(control.value, tuple):  # a range slider: move the whole range one step
+        low, high = control.value
+        if high + control.step > control.max:
+            control.value = (control.min, control.min + high - low)
+        else:
+            control.value = (low + control.step, high + control.step)
     else:
         value = control.value + control.step
         control.value = control.min if value > control.max else value
