@@ -1,0 +1,51 @@
+"""Lab 09's RecipePanel: a row per new combination, a cache for old ones, the gaps drawn, errors shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labkit.panels.recipe import RecipePanel
+from labkit.recipe.diagnosis import prioritize_row
+
+
+@pytest.fixture
+def panel():
+    made = RecipePanel(fixes=("normalize",), epochs=1, n_samples=200)
+    yield made
+    made.close()
+
+
+def test_a_new_combination_adds_a_row_and_an_old_one_comes_from_the_cache(panel):
+    assert panel.last_error is None and panel.table.names == ["norm"]
+    first = panel.result
+    panel.controls["bigger"].value = True
+    assert panel.table.names == ["norm", "norm+big"] and panel.result.name == "norm+big"
+    panel.controls["bigger"].value = False
+    assert panel.table.names == ["norm", "norm+big"] and panel.result is first
+    panel.controls["shift"].value = "shift"
+    assert panel.table.names[-1] == "norm @moved"
+    row = panel.table.row("norm @moved")
+    assert row.train == panel.table.row("norm").train  # same training run; only val/test moved
+    assert row.val != panel.table.row("norm").val
+    assert "norm @moved" in panel.table_view.value
+
+
+def test_the_figure_shows_the_steps_confusion_and_gaps(panel):
+    step = panel.result
+    assert step.matrix.sum() == len(panel.split.y_val)
+    assert np.allclose(panel.image.get_array(), np.log1p(step.matrix) / np.log1p(step.matrix.max()))
+    gaps = prioritize_row(panel.table, step.name)
+    assert [bar.get_width() for bar in panel.bars] == pytest.approx(
+        [100 * gaps.bias, 100 * gaps.variance, 0.0, 100 * gaps.val_overfitting])  # no shift column yet
+    assert f"attack {gaps.attack}" in panel.gap_title.get_text() and step.name in panel.status.value
+
+
+def test_bad_settings_raise_and_a_failing_run_is_shown_not_lost(panel):
+    with pytest.raises(ValueError, match="fixes"):
+        RecipePanel(fixes=("batch norm",))
+    with pytest.raises(ValueError, match="shift"):
+        RecipePanel(shift="rotate")
+    panel.table.add("norm+3x", train=0.5, val=0.5)  # the name the next run would take
+    panel.controls["more epochs"].value = True
+    assert isinstance(panel.last_error, ValueError) and "already a row" in panel.status.value
