@@ -17,7 +17,14 @@ from labkit.panels.gradient_flow import MonitorPanel
 from labkit.panels.learning_rate import REGIME_RATES, RegimesPanel
 from labkit.panels.playground import Playground
 from labkit.panels.recipe import SHIFT_CHOICES, RecipePanel, RecipeStep
-from labkit.panels.regularization import AddBackPanel, RegularizedBoundaryPanel
+from labkit.panels.regularization import (
+    L1_STRENGTHS,
+    L2_STRENGTHS,
+    PIECE_LABELS,
+    AddBackPanel,
+    RegularizedBoundaryPanel,
+    panel_setup,
+)
 from labkit.panels.search import OBJECTIVES, SAMPLERS, BayesPanel, LogScalePanel
 from labkit.panels.surfaces import SURFACES, SurfacePanel
 from labkit.panels.update_ratio import PANEL_OPTIMIZERS, UpdateRatioPanel
@@ -28,5 +35,5 @@ __all__ = [
     "REGIME_RATES", "RegimesPanel", "SURFACES", "SurfacePanel", "PANEL_OPTIMIZERS", "UpdateRatioPanel",
     "OBJECTIVES", "SAMPLERS", "BayesPanel", "LogScalePanel",
     "RecipePanel", "RecipeStep", "SHIFT_CHOICES",
-    "AddBackPanel", "RegularizedBoundaryPanel",
+    "AddBackPanel", "RegularizedBoundaryPanel", "L1_STRENGTHS", "L2_STRENGTHS", "PIECE_LABELS", "panel_setup",
 ]
