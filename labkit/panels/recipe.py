@@ -48,16 +48,18 @@ class RecipeStep:
 class RecipePanel(LivePanel):
     """Tick fixes and pick a shift; each new combination trains once and adds a table row.
 
-    ``RecipePanel(fixes=("normalize",), shift=None, goal=0.97, epochs=8, n_samples=None)``:
+    ``RecipePanel(fixes=("normalize",), shift=None, goal=0.97, epochs=8, n_samples=900)``:
     ``epochs`` is the starting network's (the "3x the epochs" fix triples it), ``n_samples`` a
-    stratified subset of the digits for quicker runs (None: all 1797). ``table`` is the
+    stratified subset of the digits (None: all 1797). ``table`` is the
     :class:`~labkit.recipe.table.ResultsTable` of every combination tried, in order; ``result``
-    the latest :class:`RecipeStep`. An MLP trains in a second or two, a CNN in several.
+    the latest :class:`RecipeStep`. At the default half of the digits an MLP change recomputes
+    in about half a second on one core and a CNN in a few seconds
+    (benchmarks/bench_recipe_panel.py); all the digits take about three times as long.
     """
 
     _busy_text = "Training the network with these fixes..."
 
-    def __init__(self, *, fixes=(), shift=None, goal=0.97, epochs=8, n_samples=None, random_state=0):
+    def __init__(self, *, fixes=(), shift=None, goal=0.97, epochs=8, n_samples=900, random_state=0):
         fixes = {check_choice("fixes", fix, FIXES) for fix in ((fixes,) if isinstance(fixes, str) else fixes)}
         shift = None if shift is None else check_choice("shift", shift, SHIFTS)
         self.epochs = check_int("epochs", epochs, min_value=1, max_value=200)
