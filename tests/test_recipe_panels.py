@@ -41,6 +41,17 @@ def test_the_figure_shows_the_steps_confusion_and_gaps(panel):
     assert f"attack {gaps.attack}" in panel.gap_title.get_text() and step.name in panel.status.value
 
 
+def test_each_new_combination_is_recorded_once_in_the_logbook(tmp_path):
+    from labkit.logbook import Logbook
+
+    with Logbook(tmp_path / "runs.db") as book:
+        made = RecipePanel(epochs=1, n_samples=200, logbook=book)
+        made.controls["normalize"].value = True
+        made.controls["normalize"].value = False  # cached: no new entry
+        made.close()
+        assert [e.note for e in book.entries("recipe")] == ["network: start", "network: norm"]
+
+
 def test_bad_settings_raise_and_a_failing_run_is_shown_not_lost(panel):
     with pytest.raises(ValueError, match="fixes"):
         RecipePanel(fixes=("batch norm",))

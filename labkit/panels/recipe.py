@@ -54,16 +54,19 @@ class RecipePanel(LivePanel):
     :class:`~labkit.recipe.table.ResultsTable` of every combination tried, in order; ``result``
     the latest :class:`RecipeStep`. At the default half of the digits an MLP change recomputes
     in about half a second on one core and a CNN in a few seconds
-    (benchmarks/bench_recipe_panel.py); all the digits take about three times as long.
+    (benchmarks/bench_recipe_panel.py); all the digits take about three times as long. With a
+    ``logbook`` (:class:`labkit.logbook.Logbook`) every new combination is recorded there.
     """
 
     _busy_text = "Training the network with these fixes..."
 
-    def __init__(self, *, fixes=(), shift=None, goal=0.97, epochs=8, n_samples=900, random_state=0):
+    def __init__(self, *, fixes=(), shift=None, goal=0.97, epochs=8, n_samples=900, random_state=0,
+                 logbook=None):
         fixes = {check_choice("fixes", fix, FIXES) for fix in ((fixes,) if isinstance(fixes, str) else fixes)}
         shift = None if shift is None else check_choice("shift", shift, SHIFTS)
         self.epochs = check_int("epochs", epochs, min_value=1, max_value=200)
         self.random_state = check_int("random_state", random_state, min_value=0)
+        self.logbook = logbook  # a labkit.logbook.Logbook: each new combination is recorded there too
         self.split = split_digits(n_samples=n_samples, random_state=self.random_state)
         self.table = ResultsTable(goal=goal)
         self._cache: dict = {}
@@ -109,7 +112,7 @@ class RecipePanel(LivePanel):
             split = self.split if shift is None else shifted_split(self.split, shift)
             name = fixes_name(fixes) + _SHIFT_TAGS[shift]
             run = apply_fixes(split, fixes, table=self.table, name=name, epochs=self.epochs,
-                              random_state=self.random_state)
+                              random_state=self.random_state, logbook=self.logbook)
             matrix = confusion(split.y_val, run.probabilities(split.X_val).argmax(1))
             self._cache[key] = RecipeStep(name, run, prioritize_row(self.table, name), matrix)
         return self._cache[key]
