@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -40,8 +42,10 @@ def finished(process) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def wait_for_a_running_trial(storage, seconds=60.0):
-    """The study in ``storage`` once one of its trials is RUNNING (a worker is inside its objective)."""
+def wait_for_a_running_trial(storage, seconds=60.0, *, heartbeat=False):
+    """The study in ``storage`` once one of its trials is RUNNING (a worker is inside its objective)
+    and, with ``heartbeat=True``, has written its first heartbeat (a worker killed before that
+    leaves a trial that no heartbeat check can ever call stale)."""
     deadline, storage_object = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         try:  # no file, no tables or no study yet: the worker is still starting
@@ -49,10 +53,15 @@ def wait_for_a_running_trial(storage, seconds=60.0):
             study = optuna.load_study(study_name="shared", storage=storage_object)
         except (KeyError, sqlalchemy.exc.OperationalError):
             study = None
-        if study is not None and study.get_trials(states=(RUNNING,)):
+        if study is not None and study.get_trials(states=(RUNNING,)) and (not heartbeat or _beats(storage)):
             return study
         time.sleep(0.1)
     raise AssertionError(f"no trial started running in {storage} within {seconds} s")
+
+
+def _beats(path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return connection.execute("SELECT COUNT(*) FROM trial_heartbeats").fetchone()[0]
 
 
 def test_the_same_seed_proposes_the_same_configurations_and_finds_the_bowls_bottom():
@@ -138,19 +147,29 @@ def test_a_worker_killed_mid_trial_leaves_a_usable_study_and_its_trial_failed(tm
     storage = tmp_path / "study.db"
     doomed = worker(storage, "--trials", 1, "--seed", 1, "--pause", 60, "--heartbeat", 1, "--grace", 1)
     try:
-        study = wait_for_a_running_trial(storage)
+        study = wait_for_a_running_trial(storage, heartbeat=True)
     finally:
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.communicate()
     (killed,) = study.get_trials(states=(RUNNING,))  # a dead worker's trial stays RUNNING by itself
-    assert fail_stale(study) == []  # within the grace period it may still be alive
-    time.sleep(1.5)  # longer than the grace period: its heartbeat is now stale
+    time.sleep(1.5)  # longer than the grace period: its last heartbeat is now stale, however slow we were
     # a new worker (here in this process) fails stale trials as it starts, then adds its own
     run_study(bowl, space=BOWL_SPACE, n_trials=3, storage=storage, study_name="shared", random_state=2,
               heartbeat=1, grace=1)
     count = count_trials(study)
     assert count.states == {"FAIL": 1, "COMPLETE": 3}, str(count)
     assert study.trials[killed.number].state == FAIL and count.numbers == (0, 1, 2, 3)
+
+
+def test_fail_stale_fails_a_running_trial_whose_heartbeat_is_older_than_the_grace(tmp_path):
+    storage = make_storage(tmp_path / "study.db", heartbeat=1, grace=1)
+    study = optuna.create_study(storage=storage, study_name="shared")
+    trial = study.ask()  # RUNNING, as in a worker's objective
+    storage.record_heartbeat(trial._trial_id)
+    time.sleep(1.5)  # nobody beats again: the worker is gone
+    assert fail_stale(study) == [trial.number]
+    assert study.trials[trial.number].state == FAIL
+    assert fail_stale(study) == []  # done once
 
 
 def test_optunas_plots_fit_the_column_and_leave_the_labs_style_alone():
