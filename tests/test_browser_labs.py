@@ -1,8 +1,8 @@
 """Every lab as a workshop attendee sees it: a 1280x800 laptop, JupyterLab's file browser open.
 
 For each lab: Run All in a real JupyterLab (headless Chromium), then no error output; no
-figure, canvas or panel wider than the notebook column; every live panel repaints after
-one key press on its first slider (or the next option of its menu), and the control shows
+figure, canvas or panel wider than the notebook column, and no printed line either; every live
+panel repaints after one key press on its first slider (or the next option of its menu), and the control shows
 the value the kernel holds. Lab 01 is then saved, its kernel shut down and the notebook reopened: the saved
 widget state must show pictures, not "Error displaying widget: model not found". These
 tests replace the earlier per-lab browser tests (Labs 00, 01, 03), which they cover.
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM_FLAGS, chromium_path
+
+from labkit.text import COLUMNS
 
 pytestmark = pytest.mark.browser  # spread over the workers: each starts its own JupyterLab
 
@@ -45,6 +47,21 @@ OVERFLOWS = """() => {
             if (wide || widest > right + 2) {
                 found.push([index, Math.round(out.scrollWidth), Math.round(out.clientWidth)]);
             }
+        });
+    });
+    return found;
+}"""
+
+# Printed lines (streams and plain-text results) longer than the limit: [cell index, line]. JupyterLab
+# wraps such a line anywhere, mid-number included, so the labs keep them within labkit.text.COLUMNS.
+WIDE_PRINTS = """limit => {
+    const found = [];
+    document.querySelectorAll('.jp-Notebook .jp-CodeCell').forEach((cell, index) => {
+        const selector = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"],'
+            + ' .jp-OutputArea-output[data-mime-type="text/plain"]';
+        cell.querySelectorAll(selector).forEach(out => {
+            const long = out.innerText.split('\\n').filter(line => line.length > limit);
+            long.forEach(line => found.push([index, line]));
         });
     });
     return found;
@@ -173,6 +190,7 @@ def test_a_lab_runs_fits_the_column_and_its_panels_respond(jupyterlab, laptop, n
         _run_all(page)
         assert page.locator(ERROR_OUTPUT).count() == 0, page.locator(ERROR_OUTPUT).first.inner_text()
         assert page.evaluate(OVERFLOWS) == [], "outputs wider than the column: [cell, px wide, px column]"
+        assert page.evaluate(WIDE_PRINTS, COLUMNS + 5) == [], f"printed lines over {COLUMNS + 5} characters"
         _check_panels(page)
         assert page.locator(ERROR_OUTPUT).count() == 0
         if notebook == REOPENED:
