@@ -75,6 +75,23 @@ def test_section2_baselines_and_the_cnn_at_its_goal_and_section4_the_moved_digit
     assert 0.25 < lost < 0.42 and cnn.scores["train_val"] > 0.95
 
 
+def test_section4_augmentation_closes_the_fifty_point_shift_gap(split):
+    from labkit.recipe.diagnosis import prioritize_row
+    from labkit.recipe.fixes import apply_fixes
+    from labkit.recipe.table import ResultsTable
+
+    text = _text()
+    assert "close the fifty-point shift gap almost entirely" in text
+    assert "three times the epochs close the rest. The diagnosis then says variance" in text
+    moved, table = shifted_split(split, "shift"), ResultsTable(goal=0.97)
+    before = apply_fixes(moved, ("normalize", "bigger", "more epochs"), table=table)
+    after = apply_fixes(moved, ("normalize", "bigger", "more epochs", "augment"), table=table)
+    gaps_before, gaps_after = prioritize_row(table, before.name), prioritize_row(table, after.name)
+    assert gaps_before.bias < 0 and gaps_before.attack == "variance"
+    assert round(100 * gaps_before.shift / 10) == 5 and gaps_after.shift < 0.02
+    assert gaps_after.variance < gaps_before.variance
+
+
 def test_section5_label_noise_and_section7_the_normalization_bug(split):
     text = _text()
     assert "89% of the 45 highest-loss examples were the flipped ones" in text
