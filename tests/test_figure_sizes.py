@@ -121,11 +121,15 @@ def panels():
     from labkit.panels.recipe import RecipePanel
 
     yield "RecipePanel", lambda: RecipePanel(epochs=1, n_samples=200)
+    from labkit.panels.early_stopping import EarlyStoppingPanel
     from labkit.panels.regularization import AddBackPanel, RegularizedBoundaryPanel
     from labkit.regularization.setup import overfit_setup
 
-    yield "RegularizedBoundaryPanel", lambda: RegularizedBoundaryPanel(n_samples=60, n_train=30, epochs=3, grid=10)
-    yield "AddBackPanel", lambda: AddBackPanel(overfit_setup(per_class=2, n_val=20, width=8, epochs=2))
+    tiny = {"per_class": 2, "n_val": 20, "width": 8}
+    yield "RegularizedBoundaryPanel", lambda: RegularizedBoundaryPanel(n_samples=60, n_train=30, epochs=3,
+                                                                       grid=10)
+    yield "AddBackPanel", lambda: AddBackPanel(overfit_setup(**tiny, epochs=2))
+    yield "EarlyStoppingPanel", lambda: EarlyStoppingPanel(overfit_setup(**tiny, epochs=4), patience=2)
 
 
 @pytest.mark.parametrize(("name", "make"), list(panels()), ids=[name for name, _ in panels()])

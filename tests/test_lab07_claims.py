@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from labkit.regularization.batch_norm import variance_shift
 from labkit.regularization.comparisons import PIECES, ablation_run
 from labkit.regularization.dropout import mode_scores
-from labkit.regularization.early_stopping import early_stopping_demo
+from labkit.regularization.early_stopping import early_stopping_demo, patience_outcome
 from labkit.regularization.penalties import weight_stats
 from labkit.regularization.setup import overfit_setup, train_run
 
@@ -85,6 +86,17 @@ def test_section4_early_stopping_gives_back_the_best_epoch(setup):
     assert f"lowest at epoch {demo.best_epoch}; training stops after epoch {demo.stopped_epoch}." in text
     assert (f"{pct(demo.restored_val_error)} validation error; the last weights score "
             f"{pct(demo.last_val_error)}") in text
+
+
+def test_section4_the_patience_panel_every_patience_gives_back_the_same_epoch(setup, plain):
+    text = _text()
+    loss, error = plain.history.val_loss, 1 - np.array(plain.history.val_metric)
+    outcomes = {p: patience_outcome(loss, error, p) for p in (1, 2, 5, 20, 80, len(loss))}
+    assert {o.best_epoch for o in outcomes.values()} == {61} and "every patience gives back epoch 61" in text
+    assert (f"{pct(outcomes[1].last_val_error)} validation error at patience 1, "
+            f"{pct(outcomes[20].last_val_error)} at 20, and {pct(outcomes[len(loss)].last_val_error)} "
+            "for a run that never stops") in text
+    assert not outcomes[len(loss)].stopped
 
 
 def test_section7_the_variance_shift(setup):

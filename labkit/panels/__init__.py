@@ -7,6 +7,7 @@ a status line, errors shown and kept, a burst of changes running only the last o
 from __future__ import annotations
 
 from labkit.panels.base import LivePanel
+from labkit.panels.early_stopping import EarlyStoppingPanel
 from labkit.panels.explorers import (
     ACTIVATION_CHOICES,
     BiasVariancePanel,
@@ -36,4 +37,5 @@ __all__ = [
     "OBJECTIVES", "SAMPLERS", "BayesPanel", "LogScalePanel",
     "RecipePanel", "RecipeStep", "SHIFT_CHOICES",
     "AddBackPanel", "RegularizedBoundaryPanel", "L1_STRENGTHS", "L2_STRENGTHS", "PIECE_LABELS", "panel_setup",
+    "EarlyStoppingPanel",
 ]

@@ -5,7 +5,8 @@ target chosen first, and the rare-class trap (``goals``); the results table that
 row (``table``); which gap to attack first (``diagnosis``); dumb and shallow baselines
 (``baselines``); the MLP and the CNN with sensible defaults (``networks``); error analysis and
 label noise (``errors``, ``label_noise``); cleaning a structured corruption against tuning
-(``cleaning``); and transfer learning four ways (``transfer``).
+(``cleaning``); transfer learning four ways (``transfer``); and the menu of fixes the lab's panel
+applies (``fixes``).
 
 The public face of the topic: notebooks import from here; labkit's own code imports from the
 defining modules.
@@ -30,6 +31,7 @@ from labkit.recipe.digits import (
     SHIFTS,
     DigitsSplit,
     Normalizer,
+    RawPixels,
     check_images,
     shift_pixels,
     shifted_split,
@@ -43,6 +45,15 @@ from labkit.recipe.errors import (
     flip_labels,
     rank_by_loss,
     worst_mistakes,
+)
+from labkit.recipe.fixes import (
+    FIX_LABELS,
+    FIXES,
+    START,
+    apply_fixes,
+    fixed_settings,
+    fixes_name,
+    shift_augment,
 )
 from labkit.recipe.goals import (
     BinaryScores,
@@ -81,15 +92,16 @@ from labkit.recipe.transfer import (
 )
 
 __all__ = [
-    "add_hum", "always_healthy", "BASELINES", "binary_scores", "BinaryScores", "check_images",
-    "choose_threshold", "clean_split", "cleaning_vs_tuning", "CleaningResult", "COLUMNS", "confusion",
-    "DEFAULT_GRID", "DEFAULTS", "digits_subset", "DigitsSplit", "few_shot", "find_flipped_labels",
-    "fit_baseline", "flag_precision", "flat", "flip_labels", "GAPS", "Gaps", "he_init", "hum_patterns",
-    "HUM_PERIODS", "hum_split", "LabelNoiseResult", "make_baseline", "make_network", "Mistakes", "MODES",
-    "NetworkRun", "NETWORKS", "normalization_bug", "NORMALIZATIONS", "Normalizer", "overfit_one_batch",
-    "OverfitCheck", "PRCurve", "precision_recall", "pretrain", "prioritize", "prioritize_row",
-    "rank_by_loss", "rare_class_task", "REMEDIES", "remove_hum", "ResultsTable", "Row", "score_baselines",
-    "shift_pixels", "shifted_split", "SHIFTS", "shortcut_loss", "SOURCE_DIGITS", "split_digits",
-    "TARGET_DIGITS", "thicken", "train_network", "transfer", "transfer_curve", "TransferCurve",
-    "worst_mistakes",
+    "add_hum", "always_healthy", "apply_fixes", "BASELINES", "binary_scores", "BinaryScores",
+    "check_images", "choose_threshold", "clean_split", "cleaning_vs_tuning", "CleaningResult", "COLUMNS",
+    "confusion", "DEFAULT_GRID", "DEFAULTS", "digits_subset", "DigitsSplit", "few_shot",
+    "find_flipped_labels", "fit_baseline", "FIX_LABELS", "fixed_settings", "FIXES", "fixes_name",
+    "flag_precision", "flat", "flip_labels", "GAPS", "Gaps", "he_init", "hum_patterns", "HUM_PERIODS",
+    "hum_split", "LabelNoiseResult", "make_baseline", "make_network", "Mistakes", "MODES", "NetworkRun",
+    "NETWORKS", "normalization_bug", "NORMALIZATIONS", "Normalizer", "overfit_one_batch", "OverfitCheck",
+    "PRCurve", "precision_recall", "pretrain", "prioritize", "prioritize_row", "rank_by_loss",
+    "rare_class_task", "RawPixels", "REMEDIES", "remove_hum", "ResultsTable", "Row", "score_baselines",
+    "shift_augment", "shift_pixels", "shifted_split", "SHIFTS", "shortcut_loss", "SOURCE_DIGITS",
+    "split_digits", "START", "TARGET_DIGITS", "thicken", "train_network", "transfer", "transfer_curve",
+    "TransferCurve", "worst_mistakes",
 ]

@@ -36,7 +36,12 @@ from labkit.regularization.comparisons import (
     stretch_pants,
 )
 from labkit.regularization.dropout import DropoutModes, dropout_modes, mode_scores
-from labkit.regularization.early_stopping import EarlyStoppingDemo, early_stopping_demo
+from labkit.regularization.early_stopping import (
+    EarlyStoppingDemo,
+    PatienceOutcome,
+    early_stopping_demo,
+    patience_outcome,
+)
 from labkit.regularization.penalties import PENALTIES, PenaltySweep, WeightStats, penalty_sweep, weight_stats
 from labkit.regularization.setup import (
     OverfitSetup,
@@ -52,7 +57,7 @@ __all__ = [
     "AugmentationGap", "AugmentationPreview", "augmented_copies", "Boundary", "build_model",
     "data_vs_penalty", "DigitAugmenter", "dropout_modes", "DropoutModes", "early_stopping_demo",
     "EarlyStoppingDemo", "input_noise", "LearningCurves", "mode_scores", "overfit_setup", "OverfitSetup",
-    "PENALTIES", "penalty_sweep", "PenaltySweep", "PIECES", "recalibrate_batch_norm", "regime", "RegRun",
-    "regularized_boundary", "runs_table", "stretch_pants", "train_run", "variance_shift", "VarianceShift",
-    "weight_stats", "WeightStats",
+    "patience_outcome", "PatienceOutcome", "PENALTIES", "penalty_sweep", "PenaltySweep", "PIECES",
+    "recalibrate_batch_norm", "regime", "RegRun", "regularized_boundary", "runs_table", "stretch_pants",
+    "train_run", "variance_shift", "VarianceShift", "weight_stats", "WeightStats",
 ]

@@ -20,7 +20,7 @@ from labkit.arguments import check_int
 from labkit.regularization.setup import OverfitSetup, RegRun, train_run
 from labkit.train import evaluate
 
-__all__ = ["EarlyStoppingDemo", "early_stopping_demo"]
+__all__ = ["EarlyStoppingDemo", "early_stopping_demo", "PatienceOutcome", "patience_outcome"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -83,3 +83,53 @@ def early_stopping_demo(setup: OverfitSetup, *, patience: int = 20, epochs=None)
     return EarlyStoppingDemo(patience, h.best_epoch, h.epochs_run - 1, np.array(h.train_loss),
                              np.array(h.val_loss), restored_loss, 1 - restored_acc, last_loss, 1 - last_acc,
                              run)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatienceOutcome:
+    """Where early stopping with ``patience`` would stop a recorded run, and what it would give back.
+
+    Epochs count from 0. ``best_epoch`` has the lowest val loss up to ``stopped_epoch`` (the
+    weights a restoring stop gives back); ``restored_val_error`` and ``last_val_error`` are the
+    val errors (fractions) of those weights and of the weights at the stop; ``stopped`` is
+    False when the run ends before ``patience`` epochs pass without a better val loss.
+    """
+
+    patience: int
+    best_epoch: int
+    stopped_epoch: int
+    stopped: bool
+    restored_val_error: float
+    last_val_error: float
+
+    def __str__(self) -> str:
+        end = f"stops after epoch {self.stopped_epoch}" if self.stopped else "never stops early"
+        return (f"patience {self.patience}: {end}, gives back epoch {self.best_epoch}: val error "
+                f"{100 * self.restored_val_error:.1f}% (the last weights: {100 * self.last_val_error:.1f}%)")
+
+
+def patience_outcome(val_loss, val_error, patience: int) -> PatienceOutcome:
+    """Replay :func:`labkit.train.fit`'s stopping rule with ``patience`` on a run recorded without it.
+
+    ``val_loss`` and ``val_error`` (E,) are one run's per-epoch validation loss and error. The
+    rule, as fit applies it: stop after the epoch at which ``patience`` epochs have passed
+    since the lowest val loss so far. Training up to the stop does not depend on the patience,
+    so this equals the run ``fit(..., early_stopping=patience)`` makes (tested), without
+    training again for every patience. Raises ValueError for unequal lengths, an empty run or
+    a patience below 1.
+    """
+    patience = check_int("patience", patience, min_value=1)
+    loss, error = np.asarray(val_loss, dtype=float), np.asarray(val_error, dtype=float)
+    if loss.ndim != 1 or loss.shape != error.shape or len(loss) == 0:
+        raise ValueError(f"val_loss and val_error must be 1-D and of one non-zero length, got shapes "
+                         f"{loss.shape} and {error.shape}")
+    if not np.isfinite(loss).any():
+        raise ValueError("val_loss holds no finite value: the run diverged, there is no best epoch")
+    best = None
+    for epoch, value in enumerate(loss):
+        if np.isfinite(value) and (best is None or value < loss[best]):
+            best = epoch
+        if best is not None and epoch - best >= patience:
+            return PatienceOutcome(patience, best, epoch, True, float(error[best]), float(error[epoch]))
+    last = len(loss) - 1
+    return PatienceOutcome(patience, best, last, False, float(error[best]), float(error[last]))
