@@ -37,3 +37,16 @@ def test_pictures_draw_their_results_and_refuse_other_objects():
     with pytest.raises(TypeError, match="PenaltySweep"):
         viz.plot_penalty_sweep(np.zeros(3))
     plt.close("all")
+
+
+def test_learning_curves_draw_train_and_val_with_and_without_the_penalty():
+    from labkit.regularization.comparisons import LearningCurves
+
+    curves = LearningCurves(np.array([50, 100]), 0.03, np.array([0.0, 0.05]), np.array([0.4, 0.3]),
+                            np.array([0.2, 0.2]), np.array([0.3, 0.25]))
+    ax = viz.plot_data_vs_penalty(curves)
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0, 5], [40, 30], [20, 20], [30, 25]]
+    assert ax.get_xscale() == "log" and [line.get_linestyle() for line in ax.lines] == ["-", "-", "--", "--"]
+    with pytest.raises(TypeError, match="LearningCurves"):
+        viz.plot_data_vs_penalty({"sizes": [1]})
+    plt.close("all")

@@ -62,6 +62,7 @@ from labkit.viz.recipe import (
 )
 from labkit.viz.regularization import (
     plot_augmentation_preview,
+    plot_data_vs_penalty,
     plot_early_stopping,
     plot_penalty_sweep,
     plot_regularization_runs,
@@ -108,6 +109,7 @@ __all__ = [
     "plot_decades", "plot_grid_vs_random", "plot_strategies", "plot_importance_spread",
     "plot_study_contour", "plot_study_history", "plot_study_importances", "plot_study_slice",
     "plot_confusion", "plot_mistakes", "plot_pr_curve", "plot_results_table", "plot_transfer_curves",
-    "plot_augmentation_preview", "plot_early_stopping", "plot_penalty_sweep", "plot_regularization_runs",
+    "plot_augmentation_preview", "plot_data_vs_penalty", "plot_early_stopping", "plot_penalty_sweep",
+    "plot_regularization_runs",
     "plot_regularized_boundary", "plot_weight_histograms",
 ]

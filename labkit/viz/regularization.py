@@ -15,7 +15,7 @@ from labkit.viz.palette import HEATMAP, PALETTE, TRAIN, VAL, series_style
 from labkit.viz.scales import check_axes
 
 __all__ = ["plot_weight_histograms", "plot_penalty_sweep", "plot_early_stopping", "plot_augmentation_preview",
-           "plot_regularization_runs", "plot_regularized_boundary"]
+           "plot_regularization_runs", "plot_regularized_boundary", "plot_data_vs_penalty"]
 
 
 def _axes(ax, height=3.2):
@@ -114,5 +114,24 @@ def plot_regularized_boundary(boundary, X, y, ax=None):
     ax.scatter(X[:n, 0], X[:n, 1], c=colours[:n], s=14, edgecolors="k", linewidths=0.4, label="train")
     ax.scatter(X[n:, 0], X[n:, 1], c=colours[n:], s=12, marker="^", alpha=0.5, label="validation")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    legend_outside(ax)
+    return ax
+
+
+def plot_data_vs_penalty(curves, ax=None):
+    """Learning curves (error % against training size, log x) without and with the L2 penalty.
+
+    ``curves``: a :class:`labkit.regularization.comparisons.LearningCurves`; train in the
+    training colour, validation in the validation colour, solid without the penalty and dashed
+    with it, so the gap each closes reads at one glance (Lab 01's learning curves).
+    """
+    check_result("curves", curves, "LearningCurves", ("sizes", "plain_train", "penalized_val"))
+    ax = _axes(ax, height=3.0)
+    rows = [("no penalty", curves.plain_train, curves.plain_val, "-"),
+            (f"L2 {curves.l2:g}", curves.penalized_train, curves.penalized_val, "--")]
+    for name, train, val, style in rows:
+        ax.plot(curves.sizes, 100 * np.asarray(train), "o" + style, color=TRAIN, label=f"train, {name}")
+        ax.plot(curves.sizes, 100 * np.asarray(val), "s" + style, color=VAL, label=f"validation, {name}")
+    ax.set(xlabel="training digits", ylabel="error %", xscale="log")
     legend_outside(ax)
     return ax
