@@ -29,6 +29,19 @@ def test_a_new_combination_adds_a_row_and_an_old_one_comes_from_the_cache(panel)
     assert row.train == panel.table.row("norm").train  # same training run; only val/test moved
     assert row.val != panel.table.row("norm").val
     assert "norm @moved" in panel.table_view.value
+    panel.controls["shift"].value = "none"  # back: the menu shows "none", not a blank
+    assert panel.controls["shift"].label == "none" and panel.result is first
+
+
+def test_the_advice_leaves_out_remedies_the_ticked_boxes_already_apply(panel):
+    assert panel.result.gaps.attack == "bias" and "make the model bigger" in panel.status.value  # 1 epoch
+    panel.controls["bigger"].value = True
+    assert panel.result.gaps.attack == "bias" and "make the model bigger" not in panel.status.value
+    assert "use pre-trained weights" in panel.status.value
+    for shift in (None, "none"):
+        made = RecipePanel(shift=shift, epochs=1, n_samples=200)
+        assert made.controls["shift"].label == "none" and made.result.name == "start"
+        made.close()
 
 
 def test_the_figure_shows_the_steps_confusion_and_gaps(panel):

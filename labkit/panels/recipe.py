@@ -31,8 +31,14 @@ from labkit.viz.palette import HEATMAP, PALETTE
 
 __all__ = ["RecipePanel", "RecipeStep", "SHIFT_CHOICES"]
 
-SHIFT_CHOICES = (("none", None), ("moved one pixel right", "shift"), ("thicker strokes", "thicken"))
-_SHIFT_TAGS = {None: "", "shift": " @moved", "thicken": " @thick"}
+# menu values are strings: an ipywidgets Dropdown whose value is None shows nothing selected
+SHIFT_CHOICES = (("none", "none"), ("moved one pixel right", "shift"), ("thicker strokes", "thicken"))
+_SHIFT_TAGS = {"none": "", "shift": " @moved", "thicken": " @thick"}
+# remedies the panel's own boxes apply: not advised again once ticked
+_APPLIED = {"make the model bigger": "bigger", "a different architecture": "cnn",
+            "more regularization (dropout, L2)": ("dropout", "weight decay"), "data augmentation": "augment",
+            "synthesize training data like them (augment toward the shift)": "augment",
+            "normalization (batch norm)": "normalize"}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -63,7 +69,7 @@ class RecipePanel(LivePanel):
     def __init__(self, *, fixes=(), shift=None, goal=0.97, epochs=8, n_samples=900, random_state=0,
                  logbook=None):
         fixes = {check_choice("fixes", fix, FIXES) for fix in ((fixes,) if isinstance(fixes, str) else fixes)}
-        shift = None if shift is None else check_choice("shift", shift, SHIFTS)
+        shift = "none" if shift in (None, "none") else check_choice("shift", shift, SHIFTS)
         self.epochs = check_int("epochs", epochs, min_value=1, max_value=200)
         self.random_state = check_int("random_state", random_state, min_value=0)
         self.logbook = logbook  # a labkit.logbook.Logbook: each new combination is recorded there too
@@ -87,7 +93,7 @@ class RecipePanel(LivePanel):
         self.ax_matrix, self.ax_gaps = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
         ax = self.ax_matrix
         self.image = ax.imshow(np.zeros((10, 10)), cmap=HEATMAP, vmin=0, vmax=1)
-        self.cells = [[ax.text(j, i, "", ha="center", va="center", fontsize="xx-small") for j in range(10)]
+        self.cells = [[ax.text(j, i, "", ha="center", va="center", fontsize="x-small") for j in range(10)]
                       for i in range(10)]
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
@@ -109,7 +115,7 @@ class RecipePanel(LivePanel):
         shift = values["shift"]
         key = (fixes, shift)
         if key not in self._cache:
-            split = self.split if shift is None else shifted_split(self.split, shift)
+            split = self.split if shift == "none" else shifted_split(self.split, shift)
             name = fixes_name(fixes) + _SHIFT_TAGS[shift]
             run = apply_fixes(split, fixes, table=self.table, name=name, epochs=self.epochs,
                               random_state=self.random_state, logbook=self.logbook)
@@ -137,6 +143,7 @@ class RecipePanel(LivePanel):
         self.table_view.value = f"<pre style='line-height:1.25'>{html.escape(self.table.to_text())}</pre>"
 
     def _describe(self, result: RecipeStep) -> str:
-        gaps = result.gaps
-        advice = f"; try: {', '.join(gaps.remedies[:3])}" if gaps.attack else ""
+        gaps, ticked = result.gaps, {fix for fix in FIXES if self.controls[fix].value}
+        untried = [r for r in gaps.remedies if not ticked & set(np.atleast_1d(_APPLIED.get(r, ())))]
+        advice = f"; try: {', '.join(untried[:3])}" if gaps.attack and untried else ""
         return f"{result.name}: {gaps}{advice}"

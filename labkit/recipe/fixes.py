@@ -26,7 +26,7 @@ __all__ = ["FIXES", "FIX_LABELS", "START", "shift_augment", "fixed_settings", "f
 FIXES = ("normalize", "cnn", "bigger", "weight decay", "dropout", "augment", "more epochs")
 FIX_LABELS = {"normalize": "normalize inputs", "cnn": "CNN instead of MLP", "bigger": "bigger model",
               "weight decay": "weight decay 1e-3", "dropout": "dropout 0.3",
-              "augment": "augment: 1-pixel moves sideways", "more epochs": "3x the epochs"}
+              "augment": "augment (1-px moves)", "more epochs": "3x the epochs"}
 _SHORT = {"normalize": "norm", "cnn": "cnn", "bigger": "big", "weight decay": "wd", "dropout": "drop",
           "augment": "aug", "more epochs": "3x"}
 START = {"kind": "mlp", "width": 16, "channels": 4, "epochs": 8, "normalize": False}  # before any fix

@@ -117,7 +117,7 @@ def plot_pr_curve(curve, ax=None, *, threshold: float | None = None, label: str 
     ax.set_ylabel("precision (share of alarms right)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.05)
-    legend_outside(ax)
+    ax.legend(loc="lower left", fontsize="small", frameon=False)  # the curve's low left is empty
     return ax
 
 
