@@ -32,8 +32,9 @@ def test_boundary_panel_shows_the_fit_and_the_weights_that_the_sliders_ask_for()
         strong = panel.result
         assert panel.runs == 2 and (strong.layer_magnitude < plain.layer_magnitude).all()
         assert panel.bars[0].get_height() == pytest.approx(max(strong.layer_magnitude[0], 1.1e-5))
-        panel.controls["n_train"].value = 60
-        assert len(panel.view.train.get_offsets()) == 60 and panel.result.n_train == 60
+        assert panel.controls["n_train"].max == 50  # a third of the 80 points or more stay for validation
+        panel.controls["n_train"].value = 50
+        assert len(panel.view.train.get_offsets()) == 50 and panel.result.n_train == 50
         assert len(panel.figure.axes[1].patches) == 3  # the bars were updated, not drawn again
     finally:
         panel.close()
@@ -72,7 +73,7 @@ def test_add_back_panel_trains_each_set_of_pieces_once_and_tables_them_all(tiny_
         assert len(panel.tried) == 4 and panel.result is panel.tried[2]
         assert panel.banner.text.get_text().startswith(panel.result.regime)
         assert panel.table.value.count("\n") == len(panel.tried)  # a header, then one line per run
-        assert "l2 + dropout" in panel.table.value
+        assert "L2+drop " in panel.table.value
         assert len(panel.curves.val.get_xdata()) == len(panel.result.run.history.val_loss)
     finally:
         panel.close()

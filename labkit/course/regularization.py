@@ -251,7 +251,9 @@ def exercises(*, runs=None, l1_sweep=None, modes=None, demo=None, shift=None) ->
             hint="Dropout is on in training and off in eval mode. Which of the two adds variance?",
             solution=f"`{answer!r}`: eval variance / stored variance = {ratio:.2f}. Batch norm divides by "
                      "the variance it stored in training, so in eval mode its outputs shrink: the variance "
-                     "shift of Li et al. (2019). Recomputing the statistics with dropout off fixes it."))
+                     "shift of Li et al. (2019). Recomputing the statistics with dropout off corrects the "
+                     "variance, though not what the network learned under the mismatch (section 7: it gained "
+                     "little here); dropout after the last batch norm avoids the shift."))
     regime_check, regime_right = _regime_check()
     items.append(Exercise(
         "q7", check=regime_check,

@@ -56,14 +56,15 @@ class EarlyStoppingPanel(LivePanel):
         epochs = np.arange(len(self._val_loss))
         ax.plot(epochs, train_loss, color=TRAIN, label="train (recorded)")
         ax.plot(epochs, self._val_loss, color=VAL, label="validation")
-        top = max(np.nanmax(train_loss), np.nanmax(self._val_loss))
-        self.unrun = Rectangle((0, 0), 0, 2 * top, color="0.85", zorder=0, label="never trained")
+        # x in epochs, y in axes fractions: the band spans the height without stretching the y range
+        self.unrun = Rectangle((0, 0), 0, 1, transform=ax.get_xaxis_transform(), color="0.85", zorder=0,
+                               label="never trained")
         ax.add_patch(self.unrun)
         self.best_line = ax.axvline(0, color="k", ls=":", lw=1)
         (self.best_marker,) = ax.plot([], [], "*", ms=13, color=PALETTE[2], mec="k",
                                       label="given back (best)")
         (self.last_marker,) = ax.plot([], [], "X", ms=9, color=PALETTE[3], label="last weights")
-        ax.set(yscale="log", xlabel="epoch", ylabel="cross-entropy", xlim=(0, len(epochs) - 1))
+        ax.set(yscale="log", xlabel="epoch", ylabel="cross-entropy", xlim=(-1, len(epochs)))  # markers whole
         legend_outside(ax)
 
     def _compute(self, values: dict):

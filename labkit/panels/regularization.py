@@ -62,7 +62,8 @@ class RegularizedBoundaryPanel(LivePanel):
     def __init__(self, *, l1=0.0, l2=0.0, dropout=0.0, input_noise=0.0, n_train=60, n_samples=300,
                  noise=0.3, width=32, epochs=150, grid=40, random_state=0):
         self.n_samples = check_int("n_samples", n_samples, min_value=40, max_value=5000)
-        n_train = check_int("n_train", n_train, min_value=10, max_value=self.n_samples - 10)
+        most = 10 * (2 * self.n_samples // 30)  # a third or more of the points stay for validation
+        n_train = check_int("n_train", n_train, min_value=10, max_value=most)
         self.options = {"width": check_int("width", width, min_value=1, max_value=512),
                         "epochs": check_int("epochs", epochs, min_value=1, max_value=5000),
                         "grid": check_int("grid", grid, min_value=10, max_value=200),
@@ -78,7 +79,7 @@ class RegularizedBoundaryPanel(LivePanel):
                                            continuous_update=False, style=_STYLE),
             "noise": widgets.FloatSlider(value=input_noise, min=0.0, max=1.0, step=0.05,
                                          description="input noise", continuous_update=False, style=_STYLE),
-            "n_train": widgets.IntSlider(value=n_train, min=10, max=self.n_samples - 10, step=10,
+            "n_train": widgets.IntSlider(value=n_train, min=10, max=most, step=10,
                                          description="train size", continuous_update=False, style=_STYLE),
         }
         self.figure, self._screen = new_figure((COLUMN_INCHES, 3.6))

@@ -140,7 +140,7 @@ class BayesPanel(LivePanel):
         self.random_state = check_int("random_state", random_state, min_value=0)
         menu = [(_OBJECTIVE_LABELS[k], k) for k in OBJECTIVES]
         self.controls = {"objective": widgets.Dropdown(options=menu, value=objective, description="objective",
-                                                       style=_STYLE, layout=widgets.Layout(width="360px"))}
+                                                       style=_STYLE, layout=widgets.Layout(width="440px"))}
         self.step_button = widgets.Button(description="next step", button_style="primary")
         self.reset_button = widgets.Button(description="reset")
         self.step_button.on_click(lambda _: self._guarded(self.next_step))

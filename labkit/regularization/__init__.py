@@ -26,6 +26,7 @@ from labkit.regularization.batch_norm import VarianceShift, recalibrate_batch_no
 from labkit.regularization.boundary import Boundary, input_noise, regularized_boundary
 from labkit.regularization.comparisons import (
     PIECES,
+    SHORT_NAMES,
     AblationRow,
     LearningCurves,
     ablation_run,
@@ -58,6 +59,6 @@ __all__ = [
     "data_vs_penalty", "DigitAugmenter", "dropout_modes", "DropoutModes", "early_stopping_demo",
     "EarlyStoppingDemo", "input_noise", "LearningCurves", "mode_scores", "overfit_setup", "OverfitSetup",
     "patience_outcome", "PatienceOutcome", "PENALTIES", "penalty_sweep", "PenaltySweep", "PIECES",
-    "recalibrate_batch_norm", "regime", "RegRun", "regularized_boundary", "runs_table", "stretch_pants",
-    "train_run", "variance_shift", "VarianceShift", "weight_stats", "WeightStats",
+    "recalibrate_batch_norm", "regime", "RegRun", "regularized_boundary", "runs_table", "SHORT_NAMES",
+    "stretch_pants", "train_run", "variance_shift", "VarianceShift", "weight_stats", "WeightStats",
 ]

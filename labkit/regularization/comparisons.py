@@ -20,8 +20,8 @@ from labkit.arguments import check_float, check_int
 from labkit.regularization.augmentation import DigitAugmenter
 from labkit.regularization.setup import OverfitSetup, RegRun, runs_table, train_run
 
-__all__ = ["LearningCurves", "data_vs_penalty", "stretch_pants", "PIECES", "regime", "AblationRow",
-           "ablation_run", "add_back", "ablation_table"]
+__all__ = ["LearningCurves", "data_vs_penalty", "stretch_pants", "PIECES", "SHORT_NAMES", "regime",
+           "AblationRow", "ablation_run", "add_back", "ablation_table"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -79,6 +79,10 @@ PIECES = {"l2": {"l2": 1e-2}, "l1": {"l1": 1e-4}, "dropout": {"dropout": 0.3},
           "batch_norm": {"batch_norm": True}}
 
 
+SHORT_NAMES = {"l2": "L2", "l1": "L1", "dropout": "drop", "early_stopping": "early stop",
+               "augmentation": "aug", "batch_norm": "BN"}  # run labels: all six fit the table's column
+
+
 def regime(train_error: float, val_error: float, *, target: float = 0.05, gap: float = 0.05) -> str:
     """A one-word regime from two errors: "underfitting" (train error above ``target``),
     "overfitting" (val - train above ``gap``), else "good". A deliberately small rule: the lab's
@@ -115,7 +119,7 @@ def ablation_run(setup: OverfitSetup, *, pieces=(), settings=None, target=None, 
             known = ", ".join(map(repr, table))
             raise ValueError(f"pieces must name regularizers among {known}; got {name!r}")
         options.update(table[name])
-    run = train_run(setup, label=" + ".join(pieces) or "none", epochs=epochs, **options)
+    run = train_run(setup, label="+".join(SHORT_NAMES[p] for p in pieces) or "none", epochs=epochs, **options)
     target = setup.label_noise + 0.05 if target is None else check_float("target", target, min_value=0.0)
     return AblationRow(tuple(pieces), run, regime(run.train_error, run.val_error, target=target))
 

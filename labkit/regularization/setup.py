@@ -147,12 +147,12 @@ class RegRun:
     def row(self) -> str:
         errors = (100 * self.train_error, 100 * self.val_error, 100 * self.gap)
         cells = " ".join(f"{e:>8.1f}" for e in errors)
-        return f"{self.label:<28.28} {self.n_train:>7} {cells} {self.seconds:>7.2f}"
+        return f"{self.label:<32.32} {self.n_train:>7} {cells} {self.seconds:>7.2f}"
 
 
 def runs_table(runs) -> str:
     """The runs as a text table, errors in %: label, n_train, train, val, gap, seconds (lines < 100 chars)."""
-    header = f"{'run':<28} {'n_train':>7} {'train %':>8} {'val %':>8} {'gap %':>8} {'seconds':>7}"
+    header = f"{'run':<32} {'n_train':>7} {'train %':>8} {'val %':>8} {'gap %':>8} {'seconds':>7}"
     return "\n".join([header] + [r.row() for r in runs])
 
 

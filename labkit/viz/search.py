@@ -209,7 +209,8 @@ class BayesStepView:
         low = min(np.min(10.0 ** (mean - 2 * std)), np.min(step.errors))
         high = max(np.max(10.0 ** (mean + 2 * std)), np.max(step.errors))
         self.ax.set_ylim(low / 1.5, high * 3.0)  # room above for the legend
-        self.ax.set_xlim(x[0], x[-1])
+        pad = 0.03 * (x[-1] - x[0])  # a pick at the range's edge stays visible
+        self.ax.set_xlim(x[0] - pad, x[-1] + pad)
         self.ax_ei.set_ylim(0, max(float(ei.max()), 1e-12) * 1.25)
         self.ax_ei.set_xlabel(f"log10 {dim.name}" if dim.log else dim.name)
         self.title.set_text(title)
