@@ -51,8 +51,11 @@ INTERACTIONS = {
     "06": [("panel", "lr"), ("surfaces", "lr"), ("watch_panel", "lr"), ("panel", "optimizer"),
            ("surfaces", "momentum"), ("surfaces", "surface"), ("watch_panel", "optimizer"),
            ("surfaces", "condition")],
+    "07": [("pieces", "l2"), ("stopping", "patience"), ("playground", "l2"), ("pieces", "dropout"),
+           ("playground", "dropout"), ("playground", "n_train")],
     "08": [("scale_panel", "scale"), ("bayes_panel", "objective"), ("scale_panel", "n"),
            ("scale_panel", "exponents")],
+    "09": [("panel", "bigger"), ("panel", "shift"), ("panel", "augment")],
 }
 
 # Kernel-side helper: one "interaction" sets one control to its next option (menus, selection
