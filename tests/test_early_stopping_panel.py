@@ -57,9 +57,11 @@ def test_the_panel_moves_the_stop_with_the_slider_without_training_again(setup):
         assert panel.unrun.get_x() == first.stopped_epoch
         assert panel.best_marker.get_xdata()[0] == first.best_epoch
         assert f"stops after epoch {first.stopped_epoch}" in panel.status.value
+        assert panel.title.get_text().startswith("patience 3: stops after epoch")
         trained = panel.run.history
         panel.controls["patience"].value = setup.epochs  # never stops: nothing greyed out
         assert panel.result.stopped is False and panel.unrun.get_width() == 0
+        assert "never stops early" in panel.title.get_text()
         assert panel.run.history is trained  # one recorded run serves every patience
     finally:
         panel.close()

@@ -152,7 +152,7 @@ def test_a_worker_killed_mid_trial_leaves_a_usable_study_and_its_trial_failed(tm
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.communicate()
     (killed,) = study.get_trials(states=(RUNNING,))  # a dead worker's trial stays RUNNING by itself
-    time.sleep(1.5)  # longer than the grace period: its last heartbeat is now stale, however slow we were
+    time.sleep(2.5)  # heartbeats are stored to the second: 2 s after the last, it is stale however rounded
     # a new worker (here in this process) fails stale trials as it starts, then adds its own
     run_study(bowl, space=BOWL_SPACE, n_trials=3, storage=storage, study_name="shared", random_state=2,
               heartbeat=1, grace=1)
@@ -166,7 +166,7 @@ def test_fail_stale_fails_a_running_trial_whose_heartbeat_is_older_than_the_grac
     study = optuna.create_study(storage=storage, study_name="shared")
     trial = study.ask()  # RUNNING, as in a worker's objective
     storage.record_heartbeat(trial._trial_id)
-    time.sleep(1.5)  # nobody beats again: the worker is gone
+    time.sleep(2.5)  # nobody beats again; SQLite stores the time to the second, so 2 s are needed for grace 1
     assert fail_stale(study) == [trial.number]
     assert study.trials[trial.number].state == FAIL
     assert fail_stale(study) == []  # done once

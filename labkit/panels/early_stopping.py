@@ -47,8 +47,8 @@ class EarlyStoppingPanel(LivePanel):
         self.controls = {"patience": widgets.IntSlider(value=patience, min=1, max=setup.epochs,
                                                        description="patience", continuous_update=False,
                                                        style={"description_width": "80px"})}
-        self.figure, self._screen = new_figure((COLUMN_INCHES, 3.0))
-        self.figure.subplots_adjust(left=0.1, right=0.74, bottom=0.16, top=0.95)
+        self.figure, self._screen = new_figure((COLUMN_INCHES, 3.2))
+        self.figure.set_layout_engine("constrained")  # room for the tick labels and the legend outside
         self._build(self.figure.add_subplot(1, 1, 1), np.array(history.train_loss))
         self._start()
 
@@ -65,6 +65,7 @@ class EarlyStoppingPanel(LivePanel):
                                       label="given back (best)")
         (self.last_marker,) = ax.plot([], [], "X", ms=9, color=PALETTE[3], label="last weights")
         ax.set(yscale="log", xlabel="epoch", ylabel="cross-entropy", xlim=(-1, len(epochs)))  # markers whole
+        self.title = ax.set_title("", fontsize="small")  # changes with every patience, even past the end
         legend_outside(ax)
 
     def _compute(self, values: dict):
@@ -77,6 +78,8 @@ class EarlyStoppingPanel(LivePanel):
         self.best_line.set_xdata([outcome.best_epoch, outcome.best_epoch])
         self.best_marker.set_data([outcome.best_epoch], [self._val_loss[outcome.best_epoch]])
         self.last_marker.set_data([outcome.stopped_epoch], [self._val_loss[outcome.stopped_epoch]])
+        end = f"stops after epoch {outcome.stopped_epoch}" if outcome.stopped else "never stops early"
+        self.title.set_text(f"patience {outcome.patience}: {end}, gives back epoch {outcome.best_epoch}")
 
     def _describe(self, outcome) -> str:
         return str(outcome)
