@@ -27,7 +27,7 @@ import numpy as np
 from labkit.arguments import check_float
 
 __all__ = ["CheckResult", "Markdown", "Exercise", "ExerciseSet", "Progress",
-           "expect_choice", "expect_number", "expect_set"]
+           "expect_choice", "expect_number", "expect_set", "as_number", "with_mistakes"]
 
 PLACEHOLDER = "Replace `...` with your answer, then run the cell again."
 
@@ -257,6 +257,32 @@ def _as_number(answer):
         value = answer.item()  # numpy array or torch tensor holding one number
         return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
     return None
+
+
+def as_number(answer) -> float | None:
+    """``answer`` as a finite float, or None if it is not one real number (bools are not numbers here)."""
+    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.floating, np.integer)):
+        return None
+    number = float(answer)
+    return number if math.isfinite(number) else None
+
+
+def with_mistakes(check: Callable, mistakes, *, rel: float = 0.02) -> Callable:
+    """``check``, but a wrong number close to one of ``mistakes`` [(value, why)] gets that ``why``.
+
+    Lets an exercise answer a known slip (a percentage for a fraction, the unpenalized value)
+    with what went wrong instead of a bare "too high".
+    """
+    def judged(answer):
+        ok, message = check(answer)
+        number = as_number(answer)
+        if ok or number is None:
+            return ok, message
+        for value, why in mistakes:
+            if math.isclose(number, value, rel_tol=rel, abs_tol=1e-9):
+                return False, why
+        return False, message
+    return judged
 
 
 def expect_number(value, *, rel=1e-2, abs=0.0) -> Callable:  # abs= shadows the builtin, as in pytest.approx

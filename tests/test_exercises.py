@@ -267,3 +267,14 @@ def test_an_unquoted_answer_gets_a_line_about_quotes(monkeypatch, capsys):
         out = capsys.readouterr().out
         assert shell.shown[1] is caught.value  # the usual traceback still shows
         assert (".check('overfitting'), not .check(overfitting)" in out) == said
+
+
+def test_with_mistakes_names_a_known_slip_and_leaves_other_answers_to_the_check():
+    from labkit.exercises import as_number, expect_number, with_mistakes
+
+    check = with_mistakes(expect_number(0.25), [(25.0, "a percentage: answer as a fraction")])
+    assert check(0.25)[0] and check(25.0) == (False, "a percentage: answer as a fraction")
+    ok, message = check(0.5)
+    assert not ok and message != "a percentage: answer as a fraction"
+    answers = (True, "1", float("nan"), np.float32(2.0), 3)
+    assert [as_number(x) for x in answers] == [None, None, None, 2.0, 3.0]

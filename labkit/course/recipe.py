@@ -10,12 +10,9 @@ normalization); Lazzaretti (the worst mistakes); Lusch (fix wrong labels; transf
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_set
+from labkit.exercises import Exercise, ExerciseSet, as_number, expect_choice, expect_number, expect_set
 from labkit.recipe.diagnosis import GAPS, prioritize
 from labkit.recipe.digits import split_digits
 from labkit.recipe.errors import rank_by_loss
@@ -47,20 +44,14 @@ QUESTIONS = {
 }
 
 
-def _number(answer):
-    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.floating, np.integer)):
-        return None
-    value = float(answer)
-    return value if math.isfinite(value) else None
-
 
 def _pair_check(right: tuple, names: tuple, *, tolerance: float = 0.01, swapped: str = ""):
     """Checks a pair of fractions; a percentage or a swapped pair gets its own message."""
     def check(answer):
         if isinstance(answer, str) or not isinstance(answer, (tuple, list)) or len(answer) != 2 \
-                or any(_number(a) is None for a in answer):
+                or any(as_number(a) is None for a in answer):
             return False, f"answer with a pair of numbers ({names[0]}, {names[1]}), fractions from 0 to 1"
-        got = tuple(_number(a) for a in answer)
+        got = tuple(as_number(a) for a in answer)
         if all(abs(g - r) <= tolerance for g, r in zip(got, right, strict=True)):
             return True, f"({right[0]:.3g}, {right[1]:.3g}).{swapped and ' ' + swapped}"
         if any(g > 1 for g in got):

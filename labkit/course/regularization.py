@@ -12,12 +12,9 @@ the Cross Validated answer (regularization set too large).
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number
+from labkit.exercises import Exercise, ExerciseSet, as_number, expect_choice, expect_number, with_mistakes
 from labkit.regularization.augmentation import augmented_copies
 from labkit.regularization.batch_norm import VarianceShift
 from labkit.regularization.comparisons import regime
@@ -52,25 +49,6 @@ QUESTIONS = {
 }
 
 
-def _number(answer):
-    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.floating, np.integer)):
-        return None
-    number = float(answer)
-    return number if math.isfinite(number) else None
-
-
-def _with_mistakes(check, mistakes, *, rel=0.02):
-    """``check``, but a wrong number close to one of ``mistakes`` [(value, why)] gets that ``why``."""
-    def judged(answer):
-        ok, message = check(answer)
-        number = _number(answer)
-        if ok or number is None:
-            return ok, message
-        for value, why in mistakes:
-            if math.isclose(number, value, rel_tol=rel, abs_tol=1e-9):
-                return False, why
-        return False, message
-    return judged
 
 
 def _explained(choice, why):
@@ -122,7 +100,7 @@ def _zero_share(sweep):
     mistakes = [(100 * share, "answer with a fraction between 0 and 1 (0.25 for 25%)"),
                 (float(sweep.zero_fraction[0]), "that is the unpenalized network's share; the question asks "
                                                 f"for L1 = {L1_STRENGTH:g}")]
-    return _with_mistakes(expect_number(share, rel=0.05, abs=0.01), mistakes), share
+    return with_mistakes(expect_number(share, rel=0.05, abs=0.01), mistakes), share
 
 
 def _mode_check(modes):
@@ -146,7 +124,7 @@ def _best_epoch(demo):
     mistakes = [(demo.stopped_epoch, f"that is where training stopped, {demo.patience} epochs of patience "
                                      "after the best one; the best is where the validation curve is lowest")]
     check = expect_number(demo.best_epoch, rel=0.0, abs=max(2, len(demo.val_loss) // 40))
-    return _with_mistakes(check, mistakes, rel=0.0), demo.best_epoch
+    return with_mistakes(check, mistakes, rel=0.0), demo.best_epoch
 
 
 def _label_check():
@@ -160,7 +138,7 @@ def _label_check():
         if isinstance(answer, str) or not isinstance(answer, (list, tuple, np.ndarray)):
             example = [0] * len(right)
             return False, f"answer with a list of {len(right)} labels, like {example}; got {answer!r}"
-        given = [_number(a) for a in answer]
+        given = [as_number(a) for a in answer]
         if given == right:
             return True, f"{right}: each copy keeps its own image's label."
         if given == bug:

@@ -12,11 +12,18 @@ Snoek et al. 2012 (expected improvement); CS231n and Google's Deep Learning Tuni
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from labkit.exercises import Exercise, ExerciseSet, expect_choice, expect_number, expect_set
+from labkit.exercises import (
+    Exercise,
+    ExerciseSet,
+    as_number,
+    expect_choice,
+    expect_number,
+    expect_set,
+    with_mistakes,
+)
 from labkit.search.bayes import BayesStep, expected_improvement
 from labkit.search.sampling import grid_points, random_points
 
@@ -66,26 +73,6 @@ QUESTIONS = {  # what the lab asks beside each starter cell, so wording and chec
 }
 
 
-def _number(answer):
-    """``answer`` as a float, or None if it is not one real number (bools are not numbers here)."""
-    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.floating, np.integer)):
-        return None
-    number = float(answer)
-    return number if math.isfinite(number) else None
-
-
-def _with_mistakes(check, mistakes, *, rel=0.02):
-    """``check``, but a wrong number close to one of ``mistakes`` [(value, why)] gets that ``why``."""
-    def judged(answer):
-        ok, message = check(answer)
-        number = _number(answer)
-        if ok or number is None:
-            return ok, message
-        for value, why in mistakes:
-            if math.isclose(number, value, rel_tol=rel, abs_tol=1e-9):
-                return False, why
-        return False, message
-    return judged
 
 
 def _log_share_check():
@@ -103,7 +90,7 @@ def _log_share_check():
                                                "question asks below 1e-3"),
         (0.1, "0.1 is 1e-3's share of the *top end* 1e-2, not of the range [1e-4, 1e-1]: compare lengths"),
     ]
-    return _with_mistakes(expect_number(share, rel=0.25), mistakes), share
+    return with_mistakes(expect_number(share, rel=0.25), mistakes), share
 
 
 def _grid_random_check():
@@ -114,9 +101,9 @@ def _grid_random_check():
 
     def check(answer):
         if isinstance(answer, str) or not isinstance(answer, (tuple, list)) or len(answer) != 2 \
-                or any(_number(a) is None for a in answer):
+                or any(as_number(a) is None for a in answer):
             return False, f"answer with a pair of numbers (grid, random), such as (3, 9); got {answer!r}"
-        g, r = (_number(a) for a in answer)
+        g, r = (as_number(a) for a in answer)
         if (g, r) == (grid, rand):
             return True, (f"({grid}, {rand}): the grid spends {GRID_TRIALS} trials on {grid} learning rates, "
                           f"each measured {GRID_TRIALS // grid} times at weight decays that barely matter; "
@@ -151,7 +138,7 @@ def _ei_check():
         ((b - m) * (1 - cdf) + s * pdf, "check Phi(z): with z = (best - mean) / std the first term uses the "
                                         "CDF at z itself"),
     ]
-    return _with_mistakes(expect_number(ei, rel=0.02), mistakes), ei, z
+    return with_mistakes(expect_number(ei, rel=0.02), mistakes), ei, z
 
 
 def _move_check(step):
@@ -238,7 +225,7 @@ def _workers_check():
                      "to the shared study"),
         (total - n_workers, "no trial is lost: each finished trial is one committed row in the database"),
     ]
-    return _with_mistakes(expect_number(total, rel=0.0, abs=0.5), mistakes), total
+    return with_mistakes(expect_number(total, rel=0.0, abs=0.5), mistakes), total
 
 
 def _storage_check():
