@@ -27,7 +27,7 @@ import numpy as np
 from labkit.arguments import check_float
 
 __all__ = ["CheckResult", "Markdown", "Exercise", "ExerciseSet", "Progress",
-           "expect_choice", "expect_number", "expect_set", "as_number", "with_mistakes"]
+           "expect_choice", "expect_number", "expect_set", "as_number", "with_mistakes", "with_reasons"]
 
 PLACEHOLDER = "Replace `...` with your answer, then run the cell again."
 
@@ -282,6 +282,22 @@ def with_mistakes(check: Callable, mistakes, *, rel: float = 0.02) -> Callable:
             if math.isclose(number, value, rel_tol=rel, abs_tol=1e-9):
                 return False, why
         return False, message
+    return judged
+
+
+def with_reasons(check: Callable, why: dict) -> Callable:
+    """``check`` (a choice check), but a wrong option listed in ``why`` (option -> text) gets its reason.
+
+    Options match case-insensitively, ignoring surrounding spaces.
+    """
+    keyed = {k.casefold(): v for k, v in why.items()}
+
+    def judged(answer):
+        ok, message = check(answer)
+        if not ok and isinstance(answer, str) and answer.strip().casefold() in keyed:
+            return False, keyed[answer.strip().casefold()]
+        return ok, message
+
     return judged
 
 

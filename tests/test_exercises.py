@@ -278,3 +278,13 @@ def test_with_mistakes_names_a_known_slip_and_leaves_other_answers_to_the_check(
     assert not ok and message != "a percentage: answer as a fraction"
     answers = (True, "1", float("nan"), np.float32(2.0), 3)
     assert [as_number(x) for x in answers] == [None, None, None, 2.0, 3.0]
+
+
+def test_with_reasons_answers_a_listed_wrong_option_with_its_reason():
+    from labkit.exercises import expect_choice, with_reasons
+
+    check = with_reasons(expect_choice("eval mode", ["train mode", "eval mode"]),
+                         {"train mode": "dropout is on there: more units are missing"})
+    assert check(" Eval Mode ")[0]
+    assert check("TRAIN MODE") == (False, "dropout is on there: more units are missing")
+    assert not check("neither")[0] and check("neither")[1] != "dropout is on there: more units are missing"

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from labkit.exercises import Exercise, ExerciseSet, as_number, expect_choice, expect_number, with_mistakes
+from labkit.exercises import (
+    Exercise,
+    ExerciseSet,
+    as_number,
+    expect_choice,
+    expect_number,
+    with_mistakes,
+    with_reasons,
+)
 from labkit.regularization.augmentation import augmented_copies
 from labkit.regularization.batch_norm import VarianceShift
 from labkit.regularization.comparisons import regime
@@ -51,18 +59,6 @@ QUESTIONS = {
 
 
 
-def _explained(choice, why):
-    """``choice``, with the reason each wrong option is wrong (``why``: option -> text)."""
-    keyed = {k.casefold(): v for k, v in why.items()}
-
-    def check(answer):
-        ok, message = choice(answer)
-        if not ok and isinstance(answer, str) and answer.strip().casefold() in keyed:
-            return False, keyed[answer.strip().casefold()]
-        return ok, message
-
-    return check
-
 
 def _best_regularizer(runs):
     """q1: the label of the run (after the first, the unregularized one) with the lowest val error."""
@@ -84,7 +80,7 @@ def _best_regularizer(runs):
                             "goes lower")
     if runs[0].label not in why:
         why[runs[0].label] = "that is the plain run, the one the regularizers start from"
-    return _explained(expect_choice(best.label, [runs[0].label, *labels]), why), best
+    return with_reasons(expect_choice(best.label, [runs[0].label, *labels]), why), best
 
 
 def _zero_share(sweep):
@@ -113,7 +109,7 @@ def _mode_check(modes):
     if right == "train mode":
         why = (f"here dropout on gives {100 * on:.1f}% and eval mode {100 * off:.1f}%: unusual, look at the "
                "table again")
-    return _explained(expect_choice(right, MODES), {m: f"not here: {why}" for m in MODES if m != right}), \
+    return with_reasons(expect_choice(right, MODES), {m: f"not here: {why}" for m in MODES if m != right}), \
         right, why
 
 
@@ -161,7 +157,7 @@ def _shift_check(shift):
            "the same": f"the lab measured eval / stored variance = {ratio:.2f}, not 1",
            "smaller": f"the lab measured eval / stored = {ratio:.2f}"}
     wrong = {k: v for k, v in why.items() if k != right}
-    return _explained(expect_choice(right, SHIFTS), wrong), right, ratio
+    return with_reasons(expect_choice(right, SHIFTS), wrong), right, ratio
 
 
 def _regime_check():
@@ -170,7 +166,7 @@ def _regime_check():
     why = {"overfitting": "overfitting means train error low and validation far above; here both are high "
                           "and close",
            "good": "nearly 90% error is no model at all: ten digits guessed at random score 90%"}
-    return _explained(expect_choice(right, REGIMES), {k: w for k, w in why.items() if k != right}), right
+    return with_reasons(expect_choice(right, REGIMES), {k: w for k, w in why.items() if k != right}), right
 
 
 def exercises(*, runs=None, l1_sweep=None, modes=None, demo=None, shift=None) -> ExerciseSet:

@@ -23,6 +23,7 @@ from labkit.exercises import (
     expect_number,
     expect_set,
     with_mistakes,
+    with_reasons,
 )
 from labkit.search.bayes import BayesStep, expected_improvement
 from labkit.search.sampling import grid_points, random_points
@@ -170,20 +171,8 @@ def _edge_check():
         EDGE_ACTIONS[2]: "narrowing keeps the same top end, so the search still cannot look past it",
         EDGE_ACTIONS[3]: "a grid searches the same range: the problem is the range, not the strategy",
     }
-    return _explained(choice, why)
+    return with_reasons(choice, why)
 
-
-def _explained(choice, why):
-    """``choice``, with the reason each wrong option is wrong (``why``: option -> text)."""
-    keyed = {k.casefold(): v for k, v in why.items()}
-
-    def check(answer):
-        ok, message = choice(answer)
-        if not ok and isinstance(answer, str) and answer.strip().casefold() in keyed:
-            return False, keyed[answer.strip().casefold()]
-        return ok, message
-
-    return check
 
 
 def _optimism_check():
@@ -194,7 +183,7 @@ def _optimism_check():
         "the same": "it would be, for a configuration chosen before looking; this one was chosen as the "
                     "minimum of many noisy scores, and a minimum of noisy numbers is biased low",
     }
-    return _explained(choice, why)
+    return with_reasons(choice, why)
 
 
 def _nuisance_check():
@@ -238,7 +227,7 @@ def _storage_check():
         STORAGES[3]: "then each sampler sees only its own machine's trials, and merging is work Optuna "
                      "does not do for you",
     }
-    return _explained(choice, why)
+    return with_reasons(choice, why)
 
 
 def exercises(step=None) -> ExerciseSet:
