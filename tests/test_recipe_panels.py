@@ -38,6 +38,7 @@ def test_the_advice_leaves_out_remedies_the_ticked_boxes_already_apply(panel):
     panel.controls["bigger"].value = True
     assert panel.result.gaps.attack == "bias" and "make the model bigger" not in panel.status.value
     assert "use pre-trained weights" in panel.status.value
+    assert "reduce regularization" not in panel.status.value  # none is ticked
     for shift in (None, "none"):
         made = RecipePanel(shift=shift, epochs=1, n_samples=200)
         assert made.controls["shift"].label == "none" and made.result.name == "start"

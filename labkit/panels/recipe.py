@@ -144,6 +144,7 @@ class RecipePanel(LivePanel):
 
     def _describe(self, result: RecipeStep) -> str:
         gaps, ticked = result.gaps, {fix for fix in FIXES if self.controls[fix].value}
-        untried = [r for r in gaps.remedies if not ticked & set(np.atleast_1d(_APPLIED.get(r, ())))]
+        untried = [r for r in gaps.remedies if not ticked & set(np.atleast_1d(_APPLIED.get(r, ())))
+                   and not (r == "reduce regularization" and not ticked & {"dropout", "weight decay"})]
         advice = f"; try: {', '.join(untried[:3])}" if gaps.attack and untried else ""
         return f"{result.name}: {gaps}{advice}"
