@@ -161,6 +161,7 @@ def test_a_worker_killed_mid_trial_leaves_a_usable_study_and_its_trial_failed(tm
     assert study.trials[killed.number].state == FAIL and count.numbers == (0, 1, 2, 3)
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
 def test_fail_stale_fails_a_running_trial_whose_heartbeat_is_older_than_the_grace(tmp_path):
     storage = make_storage(tmp_path / "study.db", heartbeat=1, grace=1)
     study = optuna.create_study(storage=storage, study_name="shared")
