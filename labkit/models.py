@@ -134,11 +134,12 @@ class SmallCNN(nn.Module):
 
     Each block is two 3x3 convolutions (padding 1, so the size is kept) followed by 2x2
     max pooling: (N, 1, 8, 8) -> (N, channels, 4, 4) -> (N, 2 * channels, 2, 2) -> logits
-    of shape (N, n_classes).
+    of shape (N, n_classes). ``init`` re-initialises the conv and linear weights as
+    :class:`MLP`'s does (one of :data:`INITS`; "default" keeps PyTorch's).
     """
 
     def __init__(self, n_classes: int = 10, *, channels: int = 16, dropout: float = 0.0,
-                 batch_norm: bool = True):
+                 batch_norm: bool = True, init: str = "default"):
         super().__init__()
         self.n_classes = check_int("n_classes", n_classes, min_value=2)
         self.channels = check_int("channels", channels, min_value=1)
@@ -150,6 +151,8 @@ class SmallCNN(nn.Module):
             *self._block(c, 2 * c), nn.MaxPool2d(2),  # (N, 2c, 2, 2)
         )
         self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(self.dropout), nn.Linear(8 * c, n_classes))
+        self.init = check_choice("init", init, INITS)
+        _initialise(self, self.init)
 
     def _block(self, c_in: int, c_out: int) -> list[nn.Module]:
         layers = []
@@ -172,7 +175,8 @@ class SmallCNN(nn.Module):
     def __repr__(self) -> str:
         bn = ", batch_norm" if self.batch_norm else ""
         drop = f", dropout={self.dropout:g}" if self.dropout else ""
-        return f"SmallCNN(1x8x8 -> {self.n_classes} classes, channels={self.channels}{drop}{bn})"
+        init = f", init={self.init!r}" if self.init != "default" else ""
+        return f"SmallCNN(1x8x8 -> {self.n_classes} classes, channels={self.channels}{drop}{bn}{init})"
 
 
 def n_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:

@@ -262,3 +262,16 @@ def test_batch_norm_hidden_layers_have_no_bias_and_the_output_layer_keeps_its_ow
     normed.train()
     normed(torch.randn(5, 3)).sum().backward()  # still trains: every parameter gets a gradient
     assert all(p.grad is not None for p in normed.parameters())
+
+
+def test_small_cnn_takes_the_mlps_initialisations():
+    torch.manual_seed(0)
+    model = SmallCNN(channels=8, init="kaiming")
+    conv = model.features[0]
+    fan_in = conv.weight[0].numel()
+    assert conv.weight.std().item() == pytest.approx((2 / fan_in) ** 0.5, rel=0.3)
+    assert "init='kaiming'" in repr(model) and "init" not in repr(SmallCNN())
+    linears = [m for m in SmallCNN(init="zeros").modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all((m.weight == 0).all() for m in linears)
+    with pytest.raises(ValueError, match="init"):
+        SmallCNN(init="he")

@@ -23,24 +23,14 @@ from labkit.history import History
 from labkit.models import MLP, SmallCNN
 from labkit.recipe.digits import DigitsSplit, Normalizer, RawPixels
 from labkit.recipe.table import ResultsTable
-from labkit.runtime import torch_seed
+from labkit.runtime import seeded, torch_seed
 from labkit.train import fit, predict
 
-__all__ = ["DEFAULTS", "NETWORKS", "make_network", "he_init", "NetworkRun", "train_network",
+__all__ = ["DEFAULTS", "NETWORKS", "make_network", "NetworkRun", "train_network",
            "OverfitCheck", "overfit_one_batch"]
 
 NETWORKS = ("mlp", "cnn")
 DEFAULTS = {"optimizer": "adam", "lr": 3e-4, "batch_size": 32, "activation": "relu", "init": "He (kaiming)"}
-
-
-def he_init(model: nn.Module) -> nn.Module:
-    """He (Kaiming) normal weights, std sqrt(2 / fan_in), and zero biases in every Linear and Conv2d."""
-    for module in model.modules():
-        if isinstance(module, (nn.Linear, nn.Conv2d)):
-            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-    return model
 
 
 def make_network(kind: str, n_classes: int = 10, *, width: int = 128, channels: int = 16,
@@ -52,13 +42,11 @@ def make_network(kind: str, n_classes: int = 10, *, width: int = 128, channels: 
     global generator is left as it was.
     """
     kind = check_choice("kind", kind, NETWORKS)
-    seed = torch_seed(random_state)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(random_state):
         if kind == "mlp":
             return MLP(64, n_classes, width=width, depth=2, activation="relu", init="kaiming",
                        dropout=dropout)
-        return he_init(SmallCNN(n_classes, channels=channels, dropout=dropout))
+        return SmallCNN(n_classes, channels=channels, dropout=dropout, init="kaiming")
 
 
 def inputs(model: nn.Module, X, normalizer: Normalizer) -> np.ndarray:
