@@ -19,6 +19,7 @@ import torch
 
 from labkit.arguments import as_2d_float, check_float, check_int, check_same_length
 from labkit.models import MLP
+from labkit.runtime import seeded
 from labkit.train import evaluate, fit, predict
 
 __all__ = ["Boundary", "regularized_boundary", "input_noise"]
@@ -80,8 +81,7 @@ def regularized_boundary(X, y, *, l1: float = 0.0, l2: float = 0.0, dropout: flo
     n_train = len(X) if n_train is None else check_int("n_train", n_train, min_value=2, max_value=len(X))
     grid = check_int("grid", grid, min_value=2, max_value=400)
     seed = int(np.random.default_rng(random_state).integers(2**31))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = MLP(2, int(y.max()) + 1, width=width, depth=depth, dropout=dropout)
     start = time.perf_counter()
     train, val = (X[:n_train], y[:n_train]), (X[n_train:], y[n_train:])

@@ -26,6 +26,7 @@ import torch
 from labkit.arguments import check_float, check_int, check_random_state
 from labkit.data import load_digits
 from labkit.models import MLP
+from labkit.runtime import seeded
 from labkit.train import evaluate, fit
 
 __all__ = ["OverfitSetup", "overfit_setup", "RegRun", "train_run", "build_model", "runs_table"]
@@ -115,8 +116,7 @@ def build_model(setup: OverfitSetup, *, width=None, dropout=0.0, batch_norm=Fals
 
     Equal seeds give equal initial weights, whatever regularizer the run adds after.
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(setup.seed)
+    with seeded(setup.seed):
         mlp = MLP(setup.n_features, 10, width=setup.width if width is None else width, depth=setup.depth,
                   dropout=dropout, batch_norm=batch_norm)
     return _Flat(mlp)
