@@ -36,7 +36,7 @@ from labkit.logbook_store import (
 )
 
 __all__ = ["Logbook", "Entry", "RunDiff", "LoggedRun", "log_fit", "flatten_config", "ABSENT",
-           "course_logbook", "COURSE_LOGBOOK_ENV"]
+           "course_logbook", "COURSE_LOGBOOK_ENV", "check_logbook"]
 
 COURSE_LOGBOOK_ENV = "LABKIT_LOGBOOK"  # where the course logbook lives, if set
 
@@ -269,6 +269,21 @@ def _mapping(name: str, value) -> dict:
     return value
 
 
+def check_logbook(name: str, value, *, optional: bool = False) -> Logbook | None:
+    """``value`` if it is a :class:`Logbook` (or None, when ``optional``); else TypeError naming ``name``.
+
+    Every function that records "on request" checks its logbook with this before it trains, so
+    a wrong argument fails at once instead of after the run it would have recorded.
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, Logbook):
+        allowed = "a labkit.logbook.Logbook" + (" or None" if optional else "")
+        raise TypeError(f"{name} must be {allowed}, got {type(value).__name__}: open one with "
+                        "Logbook(path) or course_logbook()")
+    return value
+
+
 def course_logbook() -> Logbook:
     """The logbook every lab writes its key runs to, so Lab 09 can show a learner's own history.
 
@@ -371,8 +386,7 @@ def log_fit(book: Logbook, *, model: dict, data: dict, fit: dict, random_state: 
     The entry holds the completed specs, the final metrics and the per-epoch curves, so
     :meth:`Logbook.rerun` trains it again. Returns (entry, model, history).
     """
-    if not isinstance(book, Logbook):
-        raise TypeError(f"book must be a Logbook, got {type(book).__name__}")
+    check_logbook("book", book)
     model, data = _check_spec("model", model, {"kind"}), _check_spec("data", data, {"name"})
     model, data, seed = _complete(model, data, random_state)
     config = {"model": model, "data": data, "fit": _check_spec("fit", fit, set()), "random_state": seed}

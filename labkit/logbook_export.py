@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import pathlib
 
-from labkit.logbook import Entry, Logbook, flatten_config
+from labkit.logbook import Entry, Logbook, check_logbook, flatten_config
 
 __all__ = ["export_tensorboard", "run_name"]
 
@@ -76,8 +76,7 @@ def export_tensorboard(book: Logbook, logdir, *, ids=None, kind: str | None = No
     TypeError if ``book`` is not a :class:`~labkit.logbook.Logbook`, ValueError for an id
     the logbook lacks or a ``logdir`` that is a file.
     """
-    if not isinstance(book, Logbook):
-        raise TypeError(f"book must be a labkit.logbook.Logbook, got {type(book).__name__}")
+    check_logbook("book", book)
     root = pathlib.Path(logdir)
     if root.exists() and not root.is_dir():
         raise ValueError(f"logdir={str(logdir)!r} is a file; give a folder (it is created if missing)")

@@ -74,3 +74,13 @@ def test_bad_settings_raise_and_a_failing_run_is_shown_not_lost(panel):
     panel.table.add("norm+3x", train=0.5, val=0.5)  # the name the next run would take
     panel.controls["more epochs"].value = True
     assert isinstance(panel.last_error, ValueError) and "already a row" in panel.status.value
+
+
+def test_a_wrong_logbook_is_refused_before_anything_trains():
+    from labkit.recipe.digits import split_digits
+    from labkit.recipe.networks import train_network
+
+    with pytest.raises(TypeError, match="logbook must be a labkit.logbook.Logbook or None, got str"):
+        RecipePanel(epochs=1, n_samples=200, logbook="runs.db")
+    with pytest.raises(TypeError, match="logbook must be"):
+        train_network("mlp", split_digits(n_samples=200), epochs=1, logbook="runs.db")

@@ -29,7 +29,7 @@ from labkit.generalization.problem import (
     make_problem,
 )
 from labkit.history import History
-from labkit.logbook import Entry, Logbook
+from labkit.logbook import Entry, Logbook, check_logbook
 from labkit.models import MLP
 from labkit.runtime import seeded
 from labkit.train import FitOptions, evaluate, iter_fit
@@ -202,8 +202,7 @@ def run_settings(settings, data=None, *, goal: float | None = None, logbook: Log
     exercise can check a learner's panel state by re-running it and get the same run.
     ``logbook``, if given, gets the run as one entry (:func:`record_outcome`, with ``note``).
     """
-    if logbook is not None and not isinstance(logbook, Logbook):
-        raise TypeError(f"logbook must be a labkit.logbook.Logbook, got {type(logbook).__name__}")
+    check_logbook("logbook", logbook, optional=True)
     for run in iter_run(settings, data, goal=goal):  # noqa: B007 (the last yield holds the outcome)
         pass
     if logbook is not None:
@@ -220,8 +219,7 @@ def record_outcome(logbook: Logbook, outcome: Outcome, *, note: str = "") -> Ent
     regime and the stop reason; curves: the per-epoch losses (and accuracies). Raises
     TypeError if ``logbook`` or ``outcome`` is of the wrong kind.
     """
-    if not isinstance(logbook, Logbook):
-        raise TypeError(f"logbook must be a labkit.logbook.Logbook, got {type(logbook).__name__}")
+    check_logbook("logbook", logbook)
     outcome = _of_type("outcome", outcome, Outcome, "an Outcome, from run_settings(settings)")
     settings, problem, history, d = outcome.settings, outcome.problem, outcome.history, outcome.diagnosis
     metrics = {"stop_reason": history.stop_reason, "epochs_run": history.epochs_run,

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from labkit.arguments import check_choice, check_int
+from labkit.logbook import check_logbook
 from labkit.panels.base import LivePanel, new_figure
 from labkit.recipe.diagnosis import GAPS, Gaps, prioritize_row
 from labkit.recipe.digits import SHIFTS, shifted_split, split_digits
@@ -72,7 +73,7 @@ class RecipePanel(LivePanel):
         shift = "none" if shift in (None, "none") else check_choice("shift", shift, SHIFTS)
         self.epochs = check_int("epochs", epochs, min_value=1, max_value=200)
         self.random_state = check_int("random_state", random_state, min_value=0)
-        self.logbook = logbook  # a labkit.logbook.Logbook: each new combination is recorded there too
+        self.logbook = check_logbook("logbook", logbook, optional=True)  # each new combination goes there
         self.split = split_digits(n_samples=n_samples, random_state=self.random_state)
         self.table = ResultsTable(goal=goal)
         self._cache: dict = {}

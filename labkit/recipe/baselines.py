@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from labkit.arguments import check_choice, check_random_state
+from labkit.logbook import check_logbook
 from labkit.recipe.digits import DigitsSplit, check_images
 from labkit.recipe.table import ResultsTable
 
@@ -69,6 +70,7 @@ def score_baselines(split: DigitsSplit, table: ResultsTable | None = None, *, ki
     if not isinstance(table, ResultsTable):
         raise TypeError(f"table must be a ResultsTable or None, got {type(table).__name__}")
     kinds = [check_choice("kinds", kind, BASELINES) for kind in kinds]
+    check_logbook("logbook", logbook, optional=True)
     for kind in kinds:
         start = time.perf_counter()
         model = fit_baseline(kind, *split.train, random_state=random_state)

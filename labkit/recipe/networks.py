@@ -20,6 +20,7 @@ from torch import nn
 
 from labkit.arguments import check_bool, check_choice, check_float, check_int, to_numpy
 from labkit.history import History
+from labkit.logbook import check_logbook
 from labkit.models import MLP, SmallCNN
 from labkit.recipe.digits import DigitsSplit, Normalizer, RawPixels
 from labkit.recipe.table import ResultsTable
@@ -93,6 +94,7 @@ def train_network(kind: str, split: DigitsSplit, *, name: str | None = None,
     if not isinstance(split, DigitsSplit):
         raise TypeError(f"split must be a DigitsSplit (from split_digits), got {type(split).__name__}")
     name = kind if name is None else name
+    check_logbook("logbook", logbook, optional=True)  # before training, not after it
     model = make_network(kind, n_classes, width=width, channels=channels, dropout=dropout,
                          random_state=random_state)
     normalizer = Normalizer(split.X_train) if check_bool("normalize", normalize) else RawPixels()

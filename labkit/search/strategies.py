@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labkit.arguments import check_int, check_random_state
+from labkit.logbook import check_logbook
 from labkit.search.bayes import propose_next
 from labkit.search.objective import Objective, from_unit
-from labkit.search.tracking import _check_book, log_search
+from labkit.search.tracking import log_search
 
 __all__ = ["SearchLog", "Comparison", "compare_strategies", "run_search", "STRATEGIES",
            "grid_search", "random_search", "log_random_search", "manual_search", "coarse_to_fine",
@@ -317,8 +318,7 @@ def run_search(objective, strategy, *, n_trials=30, random_state=0, logbook=None
     """
     if not isinstance(strategy, str):
         raise TypeError(f"strategy must be a name, one of {list(STRATEGIES)}, got {strategy!r:.60}")
-    if logbook is not None:
-        _check_book(logbook)  # before the search, not after it
+    check_logbook("logbook", logbook, optional=True)  # before the search, not after it
     result = compare_strategies(objective, [strategy], n_trials=n_trials, repeats=1,
                                 random_state=random_state)
     log = result.logs[strategy][0]

@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import math
 
-from labkit.logbook import Entry, Logbook
+from labkit.logbook import Entry, Logbook, check_logbook
 
 __all__ = ["LogbookCallback", "log_search", "trial_config"]
-
-
-def _check_book(book) -> Logbook:
-    if not isinstance(book, Logbook):
-        raise TypeError(f"logbook must be a labkit.logbook.Logbook, got {type(book).__name__}")
-    return book
 
 
 def _number(value) -> float:
@@ -49,7 +43,7 @@ class LogbookCallback:
     """
 
     def __init__(self, logbook: Logbook, *, note: str = ""):
-        self.logbook = _check_book(logbook)
+        self.logbook = check_logbook("logbook", logbook)
         if not isinstance(note, str):
             raise TypeError(f"note must be a str, got {type(note).__name__}")
         self.note = note
@@ -75,7 +69,7 @@ def log_search(logbook: Logbook, log, *, strategy: str, objective=None, note: st
     its fixed settings and data fingerprint, so the entry says what was searched on.
     Returns the entries, in trial order.
     """
-    _check_book(logbook)
+    check_logbook("logbook", logbook)
     if not hasattr(log, "configs") or not hasattr(log, "errors"):
         raise TypeError(f"log must be a SearchLog (from run_search), got {type(log).__name__}")
     if not isinstance(strategy, str) or not strategy:
