@@ -54,3 +54,15 @@ def test_apply_fixes_adds_a_named_row_with_the_shifted_score_and_raw_pixels_at_t
     assert np.isclose(fixed.normalizer.mean, split.X_train.mean())
     with pytest.raises(TypeError, match="shifted"):
         apply_fixes(split, (), shifted="shift", epochs=1)
+
+
+def test_every_remedy_a_fix_carries_out_is_one_the_diagnosis_names():
+    from labkit.recipe.diagnosis import REMEDIES
+    from labkit.recipe.fixes import FIXES, REMEDY_FIXES, remedies_to_try
+
+    named = {remedy for remedies in REMEDIES.values() for remedy in remedies}
+    assert set(REMEDY_FIXES) <= named and {f for fs in REMEDY_FIXES.values() for f in fs} <= set(FIXES)
+    bias = REMEDIES["bias"]
+    assert remedies_to_try(bias, ()) == [r for r in bias if r != "reduce regularization"]
+    assert "make the model bigger" not in remedies_to_try(bias, ("bigger",))
+    assert "reduce regularization" in remedies_to_try(bias, ("dropout",))

@@ -24,7 +24,7 @@ from labkit.panels.base import LivePanel, new_figure
 from labkit.recipe.diagnosis import GAPS, Gaps, prioritize_row
 from labkit.recipe.digits import SHIFTS, shifted_split, split_digits
 from labkit.recipe.errors import confusion
-from labkit.recipe.fixes import FIX_LABELS, FIXES, apply_fixes, fixes_name
+from labkit.recipe.fixes import FIX_LABELS, FIXES, apply_fixes, fixes_name, remedies_to_try
 from labkit.recipe.networks import NetworkRun
 from labkit.recipe.table import ResultsTable
 from labkit.viz.layout import COLUMN_INCHES
@@ -35,13 +35,6 @@ __all__ = ["RecipePanel", "RecipeStep", "SHIFT_CHOICES"]
 # menu values are strings: an ipywidgets Dropdown whose value is None shows nothing selected
 SHIFT_CHOICES = (("none", "none"), ("moved one pixel right", "shift"), ("thicker strokes", "thicken"))
 _SHIFT_TAGS = {"none": "", "shift": " @moved", "thicken": " @thick"}
-# remedies the panel's own boxes apply: not advised again once ticked
-_APPLIED = {"make the model bigger": "bigger", "a different architecture": "cnn",
-            "more regularization (dropout, L2)": ("dropout", "weight decay"), "data augmentation": "augment",
-            "synthesize training data like them (augment toward the shift)": "augment",
-            "normalization (batch norm)": "normalize"}
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class RecipeStep:
     """One combination of fixes as trained: its table row name, run, gaps and val confusion (10, 10)."""
@@ -145,7 +138,6 @@ class RecipePanel(LivePanel):
 
     def _describe(self, result: RecipeStep) -> str:
         gaps, ticked = result.gaps, {fix for fix in FIXES if self.controls[fix].value}
-        untried = [r for r in gaps.remedies if not ticked & set(np.atleast_1d(_APPLIED.get(r, ())))
-                   and not (r == "reduce regularization" and not ticked & {"dropout", "weight decay"})]
+        untried = remedies_to_try(gaps.remedies, ticked)
         advice = f"; try: {', '.join(untried[:3])}" if gaps.attack and untried else ""
         return f"{result.name}: {gaps}{advice}"

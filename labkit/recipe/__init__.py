@@ -49,10 +49,12 @@ from labkit.recipe.errors import (
 from labkit.recipe.fixes import (
     FIX_LABELS,
     FIXES,
+    REMEDY_FIXES,
     START,
     apply_fixes,
     fixed_settings,
     fixes_name,
+    remedies_to_try,
     shift_augment,
 )
 from labkit.recipe.goals import (
@@ -95,12 +97,12 @@ __all__ = [
     "check_images", "choose_threshold", "clean_split", "cleaning_vs_tuning", "CleaningResult", "COLUMNS",
     "confusion", "DEFAULT_GRID", "DEFAULTS", "digits_subset", "DigitsSplit", "few_shot",
     "find_flipped_labels", "fit_baseline", "FIX_LABELS", "fixed_settings", "FIXES", "fixes_name",
-    "flag_precision", "flat", "flip_labels", "GAPS", "Gaps", "hum_patterns", "HUM_PERIODS",
-    "hum_split", "LabelNoiseResult", "make_baseline", "make_network", "Mistakes", "MODES", "NetworkRun",
-    "NETWORKS", "normalization_bug", "NORMALIZATIONS", "Normalizer", "overfit_one_batch", "OverfitCheck",
-    "PRCurve", "precision_recall", "pretrain", "prioritize", "prioritize_row", "rank_by_loss",
-    "rare_class_task", "RawPixels", "REMEDIES", "remove_hum", "ResultsTable", "Row", "score_baselines",
-    "shift_augment", "shift_pixels", "shifted_split", "SHIFTS", "shortcut_loss", "SOURCE_DIGITS",
-    "split_digits", "START", "TARGET_DIGITS", "thicken", "train_network", "transfer", "transfer_curve",
-    "TransferCurve", "worst_mistakes",
+    "flag_precision", "flat", "flip_labels", "GAPS", "Gaps", "hum_patterns", "HUM_PERIODS", "hum_split",
+    "LabelNoiseResult", "make_baseline", "make_network", "Mistakes", "MODES", "NetworkRun", "NETWORKS",
+    "normalization_bug", "NORMALIZATIONS", "Normalizer", "overfit_one_batch", "OverfitCheck", "PRCurve",
+    "precision_recall", "pretrain", "prioritize", "prioritize_row", "rank_by_loss", "rare_class_task",
+    "RawPixels", "REMEDIES", "remedies_to_try", "REMEDY_FIXES", "remove_hum", "ResultsTable", "Row",
+    "score_baselines", "shift_augment", "shift_pixels", "shifted_split", "SHIFTS", "shortcut_loss",
+    "SOURCE_DIGITS", "split_digits", "START", "TARGET_DIGITS", "thicken", "train_network", "transfer",
+    "transfer_curve", "TransferCurve", "worst_mistakes",
 ]

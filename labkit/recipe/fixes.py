@@ -21,7 +21,8 @@ from labkit.recipe.digits import DigitsSplit
 from labkit.recipe.networks import NetworkRun, train_network
 from labkit.recipe.table import ResultsTable
 
-__all__ = ["FIXES", "FIX_LABELS", "START", "shift_augment", "fixed_settings", "fixes_name", "apply_fixes"]
+__all__ = ["FIXES", "FIX_LABELS", "START", "REMEDY_FIXES", "shift_augment", "fixed_settings", "fixes_name",
+           "apply_fixes", "remedies_to_try"]
 
 FIXES = ("normalize", "cnn", "bigger", "weight decay", "dropout", "augment", "more epochs")
 FIX_LABELS = {"normalize": "normalize inputs", "cnn": "CNN instead of MLP", "bigger": "bigger model",
@@ -29,6 +30,13 @@ FIX_LABELS = {"normalize": "normalize inputs", "cnn": "CNN instead of MLP", "big
               "augment": "augment (1-px moves)", "more epochs": "3x the epochs"}
 _SHORT = {"normalize": "norm", "cnn": "cnn", "bigger": "big", "weight decay": "wd", "dropout": "drop",
           "augment": "aug", "more epochs": "3x"}
+# which remedies of labkit.recipe.diagnosis.REMEDIES each fix carries out ("reduce regularization"
+# only makes sense while a regularizing fix is on); tests check every key names a remedy there
+REMEDY_FIXES = {"make the model bigger": ("bigger",), "a different architecture": ("cnn",),
+                "more regularization (dropout, L2)": ("dropout", "weight decay"),
+                "data augmentation": ("augment",), "normalization (batch norm)": ("normalize",),
+                "synthesize training data like them (augment toward the shift)": ("augment",)}
+_REGULARIZING = {"dropout", "weight decay"}
 START = {"kind": "mlp", "width": 16, "channels": 4, "epochs": 8, "normalize": False}  # before any fix
 
 
@@ -107,3 +115,13 @@ def apply_fixes(split: DigitsSplit, fixes=(), *, shifted: DigitsSplit | None = N
     if table is not None:
         table.add(name, seconds=run.history.seconds, **run.scores)
     return run
+
+
+def remedies_to_try(remedies, fixes) -> list[str]:
+    """``remedies`` (a Gaps' list) less those the ``fixes`` already apply, in order.
+
+    "reduce regularization" stays only while a regularizing fix (dropout, weight decay) is on.
+    """
+    on = set(fixes)
+    return [r for r in remedies if not on & set(REMEDY_FIXES.get(r, ()))
+            and not (r == "reduce regularization" and not on & _REGULARIZING)]
